@@ -1,0 +1,1 @@
+"""Analyzers: each receives the ChangeSet and returns Findings."""

@@ -1,0 +1,1 @@
+"""Python payment rules on libcst: one parse, one walk, positions only where needed."""

@@ -1,0 +1,287 @@
+"""Parse each Python file once with libcst and run every active rule in one walk.
+
+Cost model (issue #2): a libcst CSTVisitor rebuilds every node it visits and PositionProvider
+re-generates the whole module's code, 1x and ~4x a bare parse. So the walk here reads the
+dataclass fields of each node directly (about a fifth of a parse), rules are only instantiated
+for files whose text contains one of their trigger words, and positions are resolved only for
+files in which some rule reported something.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import libcst as cst
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+
+from reviewbot.analyzers.base import AnalyzerResult, Progress
+from reviewbot.analyzers.python.names import collect_imports
+from reviewbot.analyzers.python.rule import FileContext, PythonRule, Report
+from reviewbot.analyzers.python.rules import RULES
+from reviewbot.config import Config
+from reviewbot.core.changes import ChangeSet, FileChange
+from reviewbot.core.findings import Finding, Fix, Severity, Span
+from reviewbot.core.meta import INTERNAL_ERROR, PARSE_ERROR
+from reviewbot.core.rules import Family
+
+# Fields that hold whitespace, comments or punctuation: never a node a rule dispatches on.
+_SKIPPED_FIELDS = frozenset(
+    {
+        "lpar", "rpar", "comma", "semicolon", "leading_lines", "lines_after_decorators",
+        "header", "footer", "trailing_whitespace", "newline", "colon", "equal", "dot",
+        "whitespace_before", "whitespace_after", "whitespace_before_colon",
+        "whitespace_after_colon", "whitespace_after_def", "whitespace_before_params",
+        "whitespace_after_star", "whitespace_after_arg", "whitespace_after_keyword",
+        "whitespace_before_as", "whitespace_after_as", "whitespace_after_import",
+        "whitespace_after_from", "whitespace_after_class", "whitespace_before_value",
+        "whitespace_after_await", "whitespace_after_cases", "whitespace_after_lambda",
+        "whitespace_after_indicator", "whitespace_after_param", "whitespace_after_for",
+        "whitespace_before_in", "whitespace_after_in", "whitespace_after_if",
+        "whitespace_before_if", "whitespace_after_else", "whitespace_before_else",
+        "whitespace_after_while", "whitespace_after_with", "whitespace_after_except",
+        "whitespace_after_return", "whitespace_after_raise", "whitespace_after_assert",
+        "whitespace_after_del", "whitespace_after_global", "whitespace_after_nonlocal",
+        "whitespace_after_yield", "whitespace_after_match", "whitespace_after_case",
+        "whitespace_before_from", "whitespace_after_async", "whitespace_after_walrus",
+        "whitespace_before_walrus",
+    }
+)
+_FIELDS: dict[type, tuple[str, ...]] = {}
+_PYTHON_SUFFIXES = (".py", ".pyi")
+
+Handler = Callable[[cst.CSTNode], object]
+
+
+def _node_fields(node_type: type) -> tuple[str, ...]:
+    names = _FIELDS.get(node_type)
+    if names is None:
+        names = tuple(
+            f.name
+            for f in dataclasses.fields(node_type)
+            if f.name not in _SKIPPED_FIELDS and not f.name.startswith("whitespace")
+        )
+        _FIELDS[node_type] = names
+    return names
+
+
+def _dispatch_table(
+    rules: Sequence[PythonRule],
+) -> tuple[dict[type, list[Handler]], dict[type, list[Handler]]]:
+    visits: dict[type, list[Handler]] = {}
+    leaves: dict[type, list[Handler]] = {}
+    for rule in rules:
+        for attr in dir(type(rule)):
+            if attr.startswith("visit_"):
+                table, type_name = visits, attr[6:]
+            elif attr.startswith("leave_"):
+                table, type_name = leaves, attr[6:]
+            else:
+                continue
+            node_type = getattr(cst, type_name, None)
+            if not isinstance(node_type, type):
+                raise TypeError(f"{type(rule).__name__}.{attr}: libcst has no node {type_name}")
+            table.setdefault(node_type, []).append(getattr(rule, attr))
+    return visits, leaves
+
+
+def walk(module: cst.Module, ctx: FileContext, rules: Sequence[PythonRule]) -> None:
+    """Depth-first walk calling visit_/leave_ handlers; ctx.parents holds the ancestors."""
+    visits, leaves = _dispatch_table(rules)
+    parents = ctx.parents
+
+    def visit(node: cst.CSTNode) -> None:
+        node_type = type(node)
+        for handler in visits.get(node_type, ()):
+            handler(node)
+        parents.append(node)
+        for name in _node_fields(node_type):
+            value = getattr(node, name)
+            if isinstance(value, cst.CSTNode):
+                visit(value)
+            elif type(value) is tuple or type(value) is list:
+                for item in value:
+                    if isinstance(item, cst.CSTNode):
+                        visit(item)
+        parents.pop()
+        for handler in leaves.get(node_type, ()):
+            handler(node)
+
+    visit(module)
+
+
+@dataclass(frozen=True, slots=True)
+class FileJob:
+    path: str
+    text: str | None
+
+
+def _read_source(root: str, job: FileJob) -> bytes:
+    if job.text is not None:
+        return job.text.encode("utf-8")
+    return (Path(root) / job.path).read_bytes()
+
+
+def _active_rules(
+    path: str, text: str, config: Config, is_test: bool, rule_types: Sequence[type[PythonRule]]
+) -> list[type[PythonRule]]:
+    active: list[type[PythonRule]] = []
+    for rule_type in rule_types:
+        if is_test and config.test_policy == "relaxed" and not rule_type.runs_on_tests:
+            continue
+        if not config.is_selected(rule_type.code, rule_type.family.value, path):
+            continue
+        if rule_type.triggers and not any(t in text for t in rule_type.triggers):
+            continue
+        active.append(rule_type)
+    return active
+
+
+def analyze_source(
+    path: str,
+    source: bytes,
+    config: Config,
+    rule_types: Sequence[type[PythonRule]] = RULES,
+) -> list[Finding]:
+    """All findings of the active rules on one file's bytes; a parse failure is RB901."""
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError as err:
+        return [_meta_finding(path, PARSE_ERROR.code, f"cannot parse: {err.message}", err.editor_line, err.editor_column)]
+    except (UnicodeDecodeError, SyntaxError, ValueError) as err:
+        return [_meta_finding(path, PARSE_ERROR.code, f"cannot parse: {err}", 1, 1)]
+    text = module.code
+    is_test = config.is_test_path(path)
+    active = _active_rules(path, text, config, is_test, rule_types)
+    if not active:
+        return []
+    ctx = FileContext(path=path, config=config, source=text, module=module, is_test=is_test)
+    ctx.imports = collect_imports(module)
+    rules = [rule_type(ctx) for rule_type in active]
+    try:
+        walk(module, ctx, rules)
+    # Per-file isolation (STYLE.md §7): a crashing rule becomes RB905 on this file, the run goes on.
+    except Exception as err:  # noqa: BLE001
+        return [_meta_finding(path, INTERNAL_ERROR.code, f"a rule crashed on this file: {type(err).__name__}: {err}", 1, 1)]
+    if not ctx.reports:
+        return []
+    return _resolve(path, module, ctx.reports, {r.code: r for r in active})
+
+
+def _resolve(
+    path: str, module: cst.Module, reports: list[Report], rules: dict[str, type[PythonRule]]
+) -> list[Finding]:
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    positions = wrapper.resolve(PositionProvider)
+    findings: list[Finding] = []
+    seen: set[tuple[str, int, int, str]] = set()
+    for report in reports:
+        rule = rules[report.code]
+        where: CodeRange | None = positions.get(report.node)
+        if where is None:
+            continue
+        span = Span(where.start.line, where.start.column + 1, where.end.line, where.end.column + 1)
+        key = (report.code, span.line, span.column, report.message)
+        if key in seen:
+            continue
+        seen.add(key)
+        fix = None
+        if report.replacement is not None:
+            fix = Fix(report.replacement, span, safe=rule.fix_safety.value == "safe")
+        findings.append(
+            Finding(
+                rule=report.code,
+                family=rule.family.value,
+                severity=rule_severity(report),
+                path=path,
+                span=span,
+                message=report.message,
+                help=rule.help,
+                fix=fix,
+            )
+        )
+    return findings
+
+
+def rule_severity(report: Report) -> Severity:
+    return report.severity
+
+
+def _meta_finding(path: str, code: str, message: str, line: int, column: int) -> Finding:
+    info = PARSE_ERROR if code == PARSE_ERROR.code else INTERNAL_ERROR
+    return Finding(
+        rule=code,
+        family=Family.META.value,
+        severity=info.severity,
+        path=path,
+        span=Span(max(line, 1), max(column, 1)),
+        message=message,
+        help=info.help,
+    )
+
+
+# ----------------------------------------------------------------- the analyzer
+
+_WORKER_STATE: dict[str, object] = {}
+
+# Below this many files a process pool costs more (start-up, imports) than it saves.
+MIN_FILES_FOR_POOL = 24
+
+
+def _init_worker(root: str, config: Config) -> None:
+    _WORKER_STATE["root"] = root
+    _WORKER_STATE["config"] = config
+
+
+def _run_job(job: FileJob) -> list[Finding]:
+    root = _WORKER_STATE["root"]
+    config = _WORKER_STATE["config"]
+    assert isinstance(root, str) and isinstance(config, Config)  # set by _init_worker
+    return _run_one(root, config, job)
+
+
+def _run_one(root: str, config: Config, job: FileJob) -> list[Finding]:
+    try:
+        source = _read_source(root, job)
+    except OSError as err:
+        return [_meta_finding(job.path, PARSE_ERROR.code, f"cannot read: {err.strerror}", 1, 1)]
+    return analyze_source(job.path, source, config)
+
+
+def python_files(changes: ChangeSet) -> list[FileChange]:
+    return [f for f in changes.files if f.path.endswith(_PYTHON_SUFFIXES)]
+
+
+class PythonAnalyzer:
+    """reviewbot's own Python rules (RB1xx, RB2xx, RB3xx, RB5xx, RB7xx)."""
+
+    name = "reviewbot"
+
+    def analyze(self, changes: ChangeSet, config: Config, progress: Progress) -> AnalyzerResult:
+        started = time.perf_counter()
+        jobs = [FileJob(f.path, f.text) for f in python_files(changes)]
+        findings: list[Finding] = []
+        workers = config.jobs or (os.cpu_count() or 1)
+        if len(jobs) >= MIN_FILES_FOR_POOL and workers > 1:
+            chunk = max(1, len(jobs) // (workers * 8))
+            with ProcessPoolExecutor(
+                max_workers=workers, initializer=_init_worker, initargs=(changes.root, config)
+            ) as pool:
+                for done, result in enumerate(pool.map(_run_job, jobs, chunksize=chunk), start=1):
+                    findings.extend(result)
+                    progress.advance("python", done, len(jobs))
+        else:
+            for done, job in enumerate(jobs, start=1):
+                findings.extend(_run_one(changes.root, config, job))
+                progress.advance("python", done, len(jobs))
+        return AnalyzerResult(
+            name=self.name,
+            findings=tuple(findings),
+            seconds=time.perf_counter() - started,
+            files=len(jobs),
+        )

@@ -1,0 +1,162 @@
+"""Reading names, dotted names, imports and literals off libcst nodes, without metadata."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator, Sequence
+
+import libcst as cst
+
+
+def dotted_name(node: cst.BaseExpression) -> str | None:
+    """`stripe.PaymentIntent.create` -> "stripe.PaymentIntent.create"; None if not a plain chain."""
+    parts: list[str] = []
+    current: cst.BaseExpression = node
+    while isinstance(current, cst.Attribute):
+        parts.append(current.attr.value)
+        current = current.value
+    if isinstance(current, cst.Name):
+        parts.append(current.value)
+        return ".".join(reversed(parts))
+    return None
+
+
+def call_chain(node: cst.BaseExpression) -> str | None:
+    """Like dotted_name, but looks through calls: `client.v1.refunds.create` or `Foo().bar`."""
+    parts: list[str] = []
+    current: cst.BaseExpression = node
+    while True:
+        if isinstance(current, cst.Attribute):
+            parts.append(current.attr.value)
+            current = current.value
+        elif isinstance(current, cst.Call):
+            current = current.func
+        elif isinstance(current, cst.Subscript):
+            current = current.value
+        elif isinstance(current, cst.Name):
+            parts.append(current.value)
+            return ".".join(reversed(parts))
+        else:
+            return ".".join(reversed(parts)) if parts else None
+
+
+def qualified_name(node: cst.BaseExpression, imports: dict[str, str]) -> str | None:
+    """The dotted name with its first part resolved through the file's imports."""
+    name = dotted_name(node)
+    if name is None:
+        return None
+    head, _, rest = name.partition(".")
+    target = imports.get(head)
+    if target is None:
+        return name
+    return f"{target}.{rest}" if rest else target
+
+
+def collect_imports(module: cst.Module) -> dict[str, str]:
+    """alias -> qualified name for every import in the module (nested ones included)."""
+    out: dict[str, str] = {}
+    for stmt in iter_import_statements(module.body):
+        if isinstance(stmt, cst.Import):
+            for alias in stmt.names:
+                full = dotted_name(alias.name)
+                if full is None:
+                    continue
+                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                    out[alias.asname.name.value] = full
+                else:
+                    out[full.split(".")[0]] = full.split(".")[0]
+        elif isinstance(stmt, cst.ImportFrom) and not isinstance(stmt.names, cst.ImportStar):
+            base = dotted_name(stmt.module) if stmt.module is not None else ""
+            for alias in stmt.names:
+                target = dotted_name(alias.name)
+                if target is None:
+                    continue
+                local = target
+                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                    local = alias.asname.name.value
+                out[local] = f"{base}.{target}" if base else target
+    return out
+
+
+def iter_import_statements(body: Sequence[cst.CSTNode]) -> Iterator[cst.Import | cst.ImportFrom]:
+    """Imports at module level and inside if/try blocks (TYPE_CHECKING, optional deps)."""
+    for stmt in body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, (cst.Import, cst.ImportFrom)):
+                    yield small
+        elif isinstance(stmt, (cst.If, cst.Try)):
+            yield from iter_import_statements(stmt.body.body)
+            if isinstance(stmt, cst.Try):
+                for handler in stmt.handlers:
+                    yield from iter_import_statements(handler.body.body)
+            orelse = stmt.orelse
+            if isinstance(orelse, (cst.Else, cst.If)):
+                yield from iter_import_statements(orelse.body.body)
+
+
+def target_name(node: cst.BaseExpression | cst.BaseAssignTargetExpression) -> str | None:
+    """The last name of an assignment target: `amount`, `self.amount` -> "amount"."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return node.attr.value
+    return None
+
+
+def keyword_arg(call: cst.Call, name: str) -> cst.Arg | None:
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == name:
+            return arg
+    return None
+
+
+def string_value(node: cst.BaseExpression) -> str | None:
+    """The value of a plain or concatenated string literal, else None (f-strings excluded)."""
+    if isinstance(node, cst.SimpleString):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    if isinstance(node, cst.ConcatenatedString):
+        left = string_value(node.left)
+        right = string_value(node.right)
+        return left + right if left is not None and right is not None else None
+    return None
+
+
+def is_float_literal(node: cst.BaseExpression) -> bool:
+    if isinstance(node, cst.Float):
+        return True
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
+        return isinstance(node.expression, cst.Float)
+    return False
+
+
+def function_name(node: cst.FunctionDef) -> str:
+    return node.name.value
+
+
+_WALKED_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def iter_descendants(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """Every node below `node` (not itself), depth-first, skipping whitespace and punctuation."""
+    node_type = type(node)
+    names = _WALKED_FIELDS.get(node_type)
+    if names is None:
+        names = tuple(
+            f.name
+            for f in dataclasses.fields(node_type)
+            if not f.name.startswith(("whitespace", "lpar", "rpar", "comma", "leading_lines"))
+            and f.name not in ("semicolon", "header", "footer", "newline", "colon", "equal", "dot")
+        )
+        _WALKED_FIELDS[node_type] = names
+    for name in names:
+        value = getattr(node, name)
+        if isinstance(value, cst.CSTNode):
+            yield value
+            yield from iter_descendants(value)
+        elif type(value) is tuple or type(value) is list:
+            for item in value:
+                if isinstance(item, cst.CSTNode):
+                    yield item
+                    yield from iter_descendants(item)

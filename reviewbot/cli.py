@@ -1,0 +1,297 @@
+"""Command-line interface: arguments -> Config -> one call into the pipeline -> a reporter."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+import click
+
+from reviewbot import __version__
+from reviewbot.errors import EXIT_ERROR, ReviewbotError, UsageError
+
+if TYPE_CHECKING:
+    from reviewbot.config import Config
+    from reviewbot.core.changes import ChangeSet
+    from reviewbot.pipeline import RunResult
+    from reviewbot.reporters.base import Reporter
+
+FORMATS = ("text", "json", "sarif", "github")
+F = TypeVar("F", bound=Callable[..., object])
+PROGRESS_DELAY_SECONDS = 1.0  # progress appears only on runs longer than this
+
+
+class StderrProgress:
+    """Progress on stderr, shown only once a run has taken more than a second."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.started = time.monotonic()
+        self.last = 0.0
+        self.lock = threading.Lock()
+        self.shown = False
+        self.tty = sys.stderr.isatty()
+
+    def advance(self, label: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if now - self.started < PROGRESS_DELAY_SECONDS or (now - self.last < 0.5 and done < total):
+            return
+        with self.lock:
+            self.last = now
+            self.shown = True
+            text = f"reviewbot: {label} {done}/{total} files"
+            if self.tty:
+                sys.stderr.write("\r" + text.ljust(60))
+                if done >= total:
+                    sys.stderr.write("\n")
+            else:
+                sys.stderr.write(text + "\n")
+            sys.stderr.flush()
+
+
+def common_options(func: F) -> F:
+    options = [
+        click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+                     help="Output format."),
+        click.option("--fail-on", type=click.Choice(("error", "warning", "info", "never")), default=None,
+                     help="Lowest severity that fails the gate [config: fail-on, default error]."),
+        click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
+                     help="reviewbot.toml or pyproject.toml to read instead of the one at the repository root."),
+        click.option("--select", multiple=True, help="Only these codes, prefixes or families (repeatable, comma-separated)."),
+        click.option("--ignore", multiple=True, help="Skip these codes, prefixes or families."),
+        click.option("--tools", default=None,
+                     help="External tools to run: ruff,mypy,semgrep or none [config: tools]."),
+        click.option("--output", "-o", "output", type=click.Path(path_type=Path), default=None,
+                     help="Write the report to this file instead of stdout."),
+        click.option("--no-baseline", is_flag=True, help="Report findings recorded in the baseline too."),
+        click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes for Python files."),
+        click.option("--verbose", "-v", is_flag=True, help="Per-analyzer timings on stderr."),
+        click.option("--quiet", "-q", is_flag=True, help="No progress on stderr."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _split(values: Sequence[str]) -> tuple[str, ...]:
+    return tuple(v.strip() for value in values for v in value.split(",") if v.strip())
+
+
+def _configure(root: Path, config_path: Path | None, fail_on: str | None, select: Sequence[str],
+               ignore: Sequence[str], jobs: int | None, diff_filter: str | None = None) -> Config:
+    from reviewbot.pipeline import load
+
+    config = load(root, config_path)
+    changes: dict[str, object] = {}
+    if fail_on is not None:
+        changes["fail_on"] = fail_on
+    if select:
+        changes["select"] = _split(select)
+    if ignore:
+        changes["ignore"] = (*config.ignore, *_split(ignore))
+    if jobs is not None:
+        changes["jobs"] = jobs
+    if diff_filter is not None:
+        changes["diff_filter"] = diff_filter
+    return config.override(**changes) if changes else config
+
+
+def _emit(result: RunResult, fmt: str, output: Path | None, verbose: bool) -> int:
+    from reviewbot.explain import help_markdown, rule_index
+    from reviewbot.reporters.base import ReportInput
+
+    rules = rule_index()
+    report = ReportInput(
+        changes=result.changes,
+        findings=result.findings,
+        verdict=result.gate.verdict,
+        stats=result.stats(),
+        rules=rules,
+        rule_help={code: help_markdown(rule) for code, rule in rules.items()} if fmt == "sarif" else {},
+        notes=result.notes,
+    )
+    text = _reporter(fmt).render(report)
+    if output is not None:
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as err:
+            raise UsageError(f"cannot write {output}: {err.strerror or err}") from err
+    else:
+        click.echo(text, nl=False)
+    for note in result.notes:
+        if fmt != "text":
+            click.echo(f"reviewbot: note: {note}", err=True)
+    if verbose:
+        for stat in result.analyzers:
+            click.echo(f"reviewbot: {stat.name}: {stat.seconds:.2f}s, {stat.files} files, {stat.findings} findings", err=True)
+        click.echo(f"reviewbot: total {result.seconds:.2f}s", err=True)
+    return 0 if result.gate.verdict.passed else 1
+
+
+def _reporter(fmt: str) -> Reporter:
+    if fmt == "json":
+        from reviewbot.reporters.json import JsonReporter
+
+        return JsonReporter()
+    if fmt == "sarif":
+        from reviewbot.reporters.sarif import SarifReporter
+
+        return SarifReporter()
+    if fmt == "github":
+        from reviewbot.reporters.github_annotations import GithubAnnotationReporter
+
+        return GithubAnnotationReporter()
+    from reviewbot.reporters.terminal import TerminalReporter
+
+    return TerminalReporter()
+
+
+def _run(changes: ChangeSet, config: Config, tools: str | None, quiet: bool, no_baseline: bool) -> RunResult:
+    from reviewbot.pipeline import resolve_tools, run
+
+    tool_names = resolve_tools(tools.split(",") if tools is not None else None, config)
+    return run(changes, config, tool_names, StderrProgress(enabled=not quiet), use_baseline=not no_baseline)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="reviewbot")
+@click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+@click.pass_context
+def main_group(ctx: click.Context, debug: bool) -> None:
+    """reviewbot: the payments code-review gate (money, idempotency, migrations, concurrency, types, lint)."""
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+
+
+@main_group.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@common_options
+def audit(paths: tuple[Path, ...], fmt: str, fail_on: str | None, config_path: Path | None,
+          select: tuple[str, ...], ignore: tuple[str, ...], tools: str | None, output: Path | None,
+          no_baseline: bool, jobs: int | None, verbose: bool, quiet: bool) -> None:
+    """Check whole files under PATHS (default: the current directory)."""
+    from reviewbot.sources.paths import collect_audit, project_root
+
+    for path in paths:
+        if not path.exists() and not path.is_symlink():
+            raise UsageError(f"path {path} does not exist", hint="check the spelling, or run from the repository root")
+    root = project_root(paths)
+    config = _configure(root, config_path, fail_on, select, ignore, jobs)
+    changes = collect_audit(paths, root, config)
+    sys.exit(_emit(_run(changes, config, tools, quiet, no_baseline), fmt, output, verbose))
+
+
+@main_group.command()
+@click.option("--base", default=None, help="Compare against the merge base with this ref.")
+@click.option("--head", default=None, help="Review this ref instead of the working tree (needs --base).")
+@click.option("--staged", is_flag=True, help="Review what is staged in the index (pre-commit).")
+@click.option("--patch", "patch_file", type=click.Path(path_type=Path), default=None,
+              help="A unified diff already applied to the working tree (`git diff`, a PR's .diff).")
+@click.option("--diff-filter", type=click.Choice(("added", "diff_context", "file", "all")), default=None,
+              help="Which lines count as changed [config: diff-filter, default added].")
+@common_options
+def diff(base: str | None, head: str | None, staged: bool, patch_file: Path | None, diff_filter: str | None,
+         fmt: str, fail_on: str | None, config_path: Path | None, select: tuple[str, ...],
+         ignore: tuple[str, ...], tools: str | None, output: Path | None, no_baseline: bool,
+         jobs: int | None, verbose: bool, quiet: bool) -> None:
+    """Check only the changed lines of a git range, the staged changes, or a patch."""
+    from reviewbot.sources.git import collect_range, collect_staged
+    from reviewbot.sources.patch import collect_patch
+    from reviewbot.sources.paths import project_root
+
+    chosen = sum((base is not None, staged, patch_file is not None))
+    if chosen != 1:
+        raise UsageError("choose exactly one of --base REF, --staged or --patch FILE",
+                         hint="e.g. `reviewbot diff --base origin/main`")
+    if head is not None and base is None:
+        raise UsageError("--head needs --base", hint="e.g. `reviewbot diff --base origin/main --head HEAD`")
+    root = project_root(())
+    config = _configure(root, config_path, fail_on, select, ignore, jobs, diff_filter)
+    if patch_file is not None:
+        changes = collect_patch(patch_file, root)
+    elif staged:
+        changes = collect_staged(root)
+    else:
+        assert base is not None  # one of the three was chosen above
+        changes = collect_range(root, base, head)
+    sys.exit(_emit(_run(changes, config, tools, quiet, no_baseline), fmt, output, verbose))
+
+
+@main_group.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--config", "config_path", type=click.Path(path_type=Path), default=None)
+@click.option("--tools", default=None, help="External tools to include: ruff,mypy,semgrep or none.")
+@click.option("--output", "-o", "output", type=click.Path(path_type=Path), default=None,
+              help="Baseline file to write [config: baseline, default .reviewbot-baseline.json].")
+@click.option("--quiet", "-q", is_flag=True)
+def baseline(paths: tuple[Path, ...], config_path: Path | None, tools: str | None, output: Path | None,
+             quiet: bool) -> None:
+    """Record today's findings so later runs gate only on new ones."""
+    from reviewbot.gate.baseline import render_baseline
+    from reviewbot.sources.paths import collect_audit, project_root
+
+    root = project_root(paths)
+    config = _configure(root, config_path, None, (), (), None)
+    changes = collect_audit(paths, root, config)
+    result = _run(changes, config, tools, quiet, no_baseline=True)
+    target = output if output is not None else root / config.baseline
+    try:
+        target.write_text(render_baseline(result.findings), encoding="utf-8")
+    except OSError as err:
+        raise UsageError(f"cannot write {target}: {err.strerror or err}") from err
+    click.echo(f"reviewbot: recorded {len(result.findings)} findings in {target}", err=True)
+
+
+@main_group.command(name="rules")
+@click.option("--format", "fmt", type=click.Choice(("text", "markdown", "json")), default="text", show_default=True)
+def rules_command(fmt: str) -> None:
+    """List every rule: code, name, family, severity, fix."""
+    from reviewbot.explain import all_rules, render_rules_table
+
+    click.echo(render_rules_table(all_rules(), fmt), nl=False)
+
+
+@main_group.command()
+@click.argument("code")
+@click.option("--format", "fmt", type=click.Choice(("text", "markdown", "json")), default="text", show_default=True)
+def explain(code: str, fmt: str) -> None:
+    """Explain a rule: what, why, a bad and a good example, and the fix."""
+    from reviewbot.explain import find_rule, render_rule
+
+    click.echo(render_rule(find_rule(code), fmt), nl=False)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of the `reviewbot` console script."""
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        main_group.main(args=list(argv) if argv is not None else None, standalone_mode=False)
+    except click.exceptions.Exit as exit_:
+        sys.exit(exit_.exit_code)
+    except click.ClickException as err:
+        err.show()
+        sys.exit(EXIT_ERROR)
+    except click.Abort:
+        click.echo("reviewbot: aborted", err=True)
+        sys.exit(EXIT_ERROR)
+    except ReviewbotError as err:
+        click.echo(err.render(), err=True)
+        sys.exit(err.exit_code)
+    except KeyboardInterrupt:
+        click.echo("reviewbot: interrupted", err=True)
+        sys.exit(EXIT_ERROR)
+    # The CLI boundary (STYLE.md §7): anything unexpected is an internal error, exit 2, no traceback
+    # unless --debug.
+    except Exception as err:  # noqa: BLE001
+        click.echo(f"reviewbot: internal error: {type(err).__name__}: {err}", err=True)
+        click.echo("  hint: please report it with the output of --debug", err=True)
+        if debug:
+            traceback.print_exc()
+        sys.exit(EXIT_ERROR)

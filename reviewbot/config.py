@@ -1,0 +1,408 @@
+"""[tool.reviewbot] (pyproject.toml) or reviewbot.toml -> a frozen, validated Config.
+
+Keys are kebab-case in TOML and on the command line; this module alone maps them to the
+snake_case fields below. Each section is a frozen dataclass; the loader derives the accepted
+keys and their types from the dataclass, so adding a field is the whole change.
+"""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import re
+import tomllib
+import typing
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
+from functools import cached_property
+from pathlib import Path
+
+from reviewbot.core.findings import Severity
+from reviewbot.core.rules import Family, family_of_code
+from reviewbot.errors import ConfigError
+
+FAIL_ON_CHOICES = ("error", "warning", "info", "never")
+DIFF_FILTERS = ("added", "diff_context", "file", "all")
+KNOWN_TOOLS = ("ruff", "mypy", "semgrep")
+TEST_POLICIES = ("relaxed", "strict")
+
+DEFAULT_MONEY_NAMES: tuple[str, ...] = (
+    "amount", "amounts", "price", "prices", "total", "totals", "subtotal", "fee", "fees",
+    "balance", "balances", "cost", "costs", "refund", "refunds", "payout", "payouts",
+    "charge", "charges", "tax", "taxes", "tip", "tips", "discount", "discounts", "cents",
+    "minor", "money", "revenue", "payment", "payments", "credit", "debit", "settlement",
+    "surcharge", "commission", "deposit", "withdrawal", "net", "gross", "paid", "owed",
+    "outstanding", "capture", "captured", "authorized", "remaining", "vat", "gst",
+)
+# Words that turn a money-looking name into a ratio or a measure that may be a float.
+DEFAULT_NON_MONEY_WORDS: tuple[str, ...] = (
+    "rate", "rates", "ratio", "pct", "percent", "percentage", "bps", "basis", "score",
+    "latency", "lat", "lng", "lon", "latitude", "longitude", "probability", "prob",
+    "fraction", "factor", "multiplier", "weight", "seconds", "secs", "ms", "millis",
+    "duration", "timeout", "elapsed", "count", "share", "split", "exchange", "fx",
+    "threshold", "confidence", "avg", "mean", "std", "variance", "id", "ids", "name",
+    "names", "type", "status", "currency", "key", "url", "count", "number", "version",
+)
+DEFAULT_EXCLUDES: tuple[str, ...] = (
+    ".git", ".hg", ".svn", ".venv", "venv", ".env", "env", ".tox", ".nox", "__pycache__",
+    ".mypy_cache", ".ruff_cache", ".pytest_cache", "node_modules", "build", "dist",
+    "*.egg-info", "site-packages", "vendor", "vendored", "third_party", "_vendor",
+    ".reviewbot-cache",
+)
+DEFAULT_TEST_PATHS: tuple[str, ...] = (
+    "tests/**", "test/**", "**/tests/**", "**/test/**", "**/test_*.py", "**/*_test.py",
+    "test_*.py", "*_test.py", "**/conftest.py", "conftest.py", "**/*.spec.ts",
+    "**/*.test.ts", "**/*_test.go",
+)
+
+
+def _choices(*values: str) -> dict[str, tuple[str, ...]]:
+    return {"choices": values}
+
+
+@dataclass(frozen=True, slots=True)
+class PspCall:
+    """One money-moving call shape: where its idempotency key goes (see RB3xx)."""
+
+    call: str
+    key: str = "kwarg:idempotency_key"
+    severity: str = "error"
+    provider: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class IdempotencyConfig:
+    psp_calls: tuple[PspCall, ...] = ()
+    extend_psp_calls: tuple[PspCall, ...] = ()
+    idempotency_headers: tuple[str, ...] = ("Idempotency-Key",)
+
+
+@dataclass(frozen=True, slots=True)
+class MigrationPath:
+    glob: str
+    runner: str = "auto"
+
+
+@dataclass(frozen=True, slots=True)
+class MigrationsConfig:
+    postgres_version: int = 16
+    paths: tuple[MigrationPath, ...] = ()
+    lock_timeout_set_by_runner: bool = False
+    session_timezone_utc: bool = False
+    tables_created_elsewhere_are_new: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class MypyConfig:
+    python: str = ""
+    args: tuple[str, ...] = ()
+    cache_dir: str = ".mypy_cache"
+
+
+@dataclass(frozen=True, slots=True)
+class RuffConfig:
+    command: str = ""
+    args: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SemgrepConfig:
+    command: str = ""
+    args: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class LlmConfig:
+    model: str = "claude-sonnet-4-5"
+    max_tokens: int = 1500
+    budget_tokens: int = 24000
+    hard_cap_tokens: int = 60000
+    timeout_seconds: int = 60
+    max_retries: int = 2
+    max_concerns: int = 8
+
+
+@dataclass(frozen=True, slots=True)
+class GithubConfig:
+    max_inline_comments: int = 30
+    check_name: str = "reviewbot"
+    commit_status: bool = False
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole configuration; CLI options are applied with `Config.override`.
+
+    Not slotted: the cached_property helpers below need an instance __dict__.
+    """
+
+    root: str = "."
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    severity: tuple[tuple[str, str], ...] = ()
+    fail_on: str = field(default="error", metadata=_choices(*FAIL_ON_CHOICES))
+    diff_filter: str = field(default="added", metadata=_choices(*DIFF_FILTERS))
+    exclude: tuple[str, ...] = ()
+    extend_exclude: tuple[str, ...] = ()
+    test_paths: tuple[str, ...] = DEFAULT_TEST_PATHS
+    test_policy: str = field(default="relaxed", metadata=_choices(*TEST_POLICIES))
+    money_names: tuple[str, ...] = DEFAULT_MONEY_NAMES
+    extend_money_names: tuple[str, ...] = ()
+    non_money_words: tuple[str, ...] = DEFAULT_NON_MONEY_WORDS
+    tools: tuple[str, ...] = ("ruff", "mypy")
+    optional_tools: tuple[str, ...] = ()
+    tool_timeout_seconds: int = 300
+    baseline: str = ".reviewbot-baseline.json"
+    jobs: int = 0
+    idempotency: IdempotencyConfig = IdempotencyConfig()
+    migrations: MigrationsConfig = MigrationsConfig()
+    mypy: MypyConfig = MypyConfig()
+    ruff: RuffConfig = RuffConfig()
+    semgrep: SemgrepConfig = SemgrepConfig()
+    llm: LlmConfig = LlmConfig()
+    github: GithubConfig = GithubConfig()
+    source: str = ""  # the file this came from, for messages ("" = defaults)
+
+    def override(self, **changes: object) -> Config:
+        """Apply CLI options (already validated by `validate_value`)."""
+        return replace(self, **changes)  # type: ignore[arg-type]  # names checked by the CLI
+
+    @cached_property
+    def _money_words(self) -> frozenset[str]:
+        return frozenset(n.lower() for n in (*self.money_names, *self.extend_money_names))
+
+    @cached_property
+    def _non_money_words(self) -> frozenset[str]:
+        return frozenset(n.lower() for n in self.non_money_words)
+
+    @cached_property
+    def _money_name_cache(self) -> dict[str, bool]:
+        return {}
+
+    def is_money_name(self, name: str) -> bool:
+        """True for `amount`, `refund_cents`, `totalPrice`; False for `fee_rate`, `tax_pct`."""
+        cache = self._money_name_cache
+        known = cache.get(name)
+        if known is not None:
+            return known
+        words = split_words(name)
+        result = (
+            bool(words)
+            and not any(w in self._non_money_words for w in words)
+            and any(w in self._money_words for w in words)
+        )
+        cache[name] = result
+        return result
+
+    @cached_property
+    def _severity_map(self) -> dict[str, Severity]:
+        return {code: Severity(value) for code, value in self.severity}
+
+    def severity_for(self, code: str, default: Severity) -> Severity:
+        return self._severity_map.get(code, default)
+
+    def is_selected(self, code: str, family: str, path: str = "") -> bool:
+        """select/ignore by code, code prefix or family; then per-file ignores."""
+        if self.select and not any(_matches_selector(s, code, family) for s in self.select):
+            return False
+        if any(_matches_selector(s, code, family) for s in self.ignore):
+            return False
+        if path:
+            for pattern, selectors in self.per_file_ignores:
+                if path_matches(path, pattern) and any(
+                    _matches_selector(s, code, family) for s in selectors
+                ):
+                    return False
+        return True
+
+    def is_test_path(self, path: str) -> bool:
+        return any(path_matches(path, p) for p in self.test_paths)
+
+
+_WORD_RE = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+
+
+def split_words(name: str) -> tuple[str, ...]:
+    """`refund_amount_cents` -> (refund, amount, cents); `totalPrice` -> (total, price)."""
+    return tuple(w.lower() for w in _WORD_RE.findall(name))
+
+
+def _matches_selector(selector: str, code: str, family: str) -> bool:
+    sel = selector.strip()
+    if not sel:
+        return False
+    if sel.upper() == "ALL":
+        return True
+    if sel.lower() == family:
+        return True
+    return code == sel or (sel[:1].isalpha() and code.upper().startswith(sel.upper()))
+
+
+def path_matches(path: str, pattern: str) -> bool:
+    """Glob match on a repository-relative posix path; `**/` also matches no directory."""
+    if fnmatch.fnmatchcase(path, pattern):
+        return True
+    if pattern.startswith("**/") and fnmatch.fnmatchcase(path, pattern[3:]):
+        return True
+    if pattern.endswith("/**") and (path == pattern[:-3] or path.startswith(pattern[:-2])):
+        return True
+    return "/" not in pattern and fnmatch.fnmatchcase(path.rsplit("/", 1)[-1], pattern)
+
+
+# --------------------------------------------------------------------------- loading
+
+CONFIG_FILES = ("reviewbot.toml", "pyproject.toml")
+
+
+def find_config_file(root: Path) -> Path | None:
+    """reviewbot.toml, else a pyproject.toml with a [tool.reviewbot] table, at the root."""
+    candidate = root / "reviewbot.toml"
+    if candidate.is_file():
+        return candidate
+    candidate = root / "pyproject.toml"
+    if candidate.is_file():
+        try:
+            data = tomllib.loads(candidate.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            return candidate  # load_config reports the problem with the file named
+        tool = data.get("tool")
+        if isinstance(tool, dict) and "reviewbot" in tool:
+            return candidate
+    return None
+
+
+def load_config(root: Path, explicit: Path | None = None) -> Config:
+    """Read the configuration for the repository at `root` (or the explicit file)."""
+    path = explicit if explicit is not None else find_config_file(root)
+    if path is None:
+        return Config(root=str(root))
+    if explicit is not None and not explicit.is_file():
+        raise ConfigError(
+            f"config file {explicit} does not exist", hint="pass an existing reviewbot.toml or pyproject.toml"
+        )
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path} is not valid TOML: {err}", hint="fix the TOML syntax") from err
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"cannot read {path}: {err}", hint="check the file's permissions") from err
+    if path.name == "pyproject.toml":
+        tool = data.get("tool", {})
+        table = tool.get("reviewbot", {}) if isinstance(tool, dict) else {}
+        where = "[tool.reviewbot]"
+    else:
+        table = data.get("tool", {}).get("reviewbot", data) if "tool" in data else data
+        where = path.name
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where} in {path} must be a table")
+    values = parse_section(Config, table, where)
+    return replace(Config(**values), root=str(root), source=str(path))  # type: ignore[arg-type]
+
+
+def parse_section(cls: type, table: Mapping[str, object], where: str) -> dict[str, object]:
+    """Validate a TOML table against a section dataclass; return its fields' values."""
+    hints = typing.get_type_hints(cls)
+    by_key = {f.name.replace("_", "-"): f for f in fields(cls) if f.name not in ("root", "source")}
+    out: dict[str, object] = {}
+    for key, raw in table.items():
+        fld = by_key.get(key)
+        if fld is None:
+            close = difflib.get_close_matches(key.replace("_", "-"), list(by_key), n=1)
+            hint = f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(sorted(by_key))}"
+            raise ConfigError(f"unknown key '{key}' in {where}", hint=hint)
+        out[fld.name] = convert_value(hints[fld.name], raw, f"{where}.{key}", fld.metadata.get("choices"))
+    return out
+
+
+def convert_value(
+    tp: object, raw: object, key: str, choices: Sequence[str] | None = None
+) -> object:
+    """Convert one TOML value to the annotated field type, or raise ConfigError naming `key`."""
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if tp is bool:
+        if not isinstance(raw, bool):
+            raise ConfigError(f"{key} must be true or false, not {raw!r}")
+        return raw
+    if tp is int:
+        if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
+            raise ConfigError(f"{key} must be a non-negative integer, not {raw!r}")
+        return raw
+    if tp is str:
+        if not isinstance(raw, str):
+            raise ConfigError(f"{key} must be a string, not {raw!r}")
+        if choices and raw not in choices:
+            raise ConfigError(f"{key} must be one of {', '.join(choices)}, not {raw!r}")
+        return raw
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        item_tp = args[0]
+        item_origin = typing.get_origin(item_tp)
+        if item_origin is tuple and isinstance(raw, dict):
+            # tuple[tuple[str, X], ...] is a TOML table: key -> value.
+            _key_type, v_tp = typing.get_args(item_tp)
+            return tuple(
+                (str(k), convert_value(v_tp, v, f"{key}.{k}")) for k, v in raw.items()
+            )
+        if item_origin is tuple:
+            raise ConfigError(f"{key} must be a table, not {raw!r}")
+        if isinstance(raw, str) and item_tp is str:
+            raw = [raw]
+        if not isinstance(raw, list):
+            raise ConfigError(f"{key} must be a list, not {raw!r}")
+        return tuple(convert_value(item_tp, v, f"{key}[{i}]") for i, v in enumerate(raw))
+    if isinstance(tp, type) and hasattr(tp, "__dataclass_fields__"):
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{key} must be a table, not {raw!r}")
+        return tp(**parse_section(tp, raw, key))
+    raise ConfigError(f"{key} has an unsupported type")  # pragma: no cover - schema bug
+
+
+def validate_config(config: Config) -> Config:
+    """Cross-field checks: codes in `severity`, tool names, severities."""
+    for code, value in config.severity:
+        if value not in ("error", "warning", "info"):
+            raise ConfigError(
+                f"severity.{code} must be error, warning or info, not {value!r}",
+                hint="set e.g. RB101 = \"warning\" under [tool.reviewbot.severity]",
+            )
+    for tool in (*config.tools, *config.optional_tools):
+        if tool not in KNOWN_TOOLS and tool != "none":
+            close = difflib.get_close_matches(tool, KNOWN_TOOLS, n=1)
+            raise ConfigError(
+                f"unknown tool {tool!r} in tools",
+                hint=f"did you mean {close[0]!r}?" if close else f"choose from {', '.join(KNOWN_TOOLS)}",
+            )
+    if not 10 <= config.migrations.postgres_version <= 19:
+        raise ConfigError(
+            f"migrations.postgres-version must be between 10 and 19, not {config.migrations.postgres_version}"
+        )
+    return config
+
+
+def family_for_selector(selector: str) -> Family | None:
+    fam = family_of_code(selector)
+    if fam is not None:
+        return fam
+    try:
+        return Family(selector.lower())
+    except ValueError:
+        return None
+
+
+__all__ = [
+    "Config",
+    "GithubConfig",
+    "IdempotencyConfig",
+    "LlmConfig",
+    "MigrationPath",
+    "MigrationsConfig",
+    "MypyConfig",
+    "PspCall",
+    "RuffConfig",
+    "SemgrepConfig",
+    "load_config",
+    "path_matches",
+    "split_words",
+    "validate_config",
+]

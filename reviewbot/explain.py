@@ -1,0 +1,175 @@
+"""The one renderer of rule docs: `explain`, `rules`, SARIF help and comment footers use it."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterable
+
+from reviewbot.core.meta import META_RULES
+from reviewbot.core.rules import Bad, FixSafety, Good, RuleInfo
+from reviewbot.errors import UsageError
+
+
+def all_rules() -> tuple[RuleInfo, ...]:
+    """Every rule reviewbot knows: Python, migrations, the semgrep pack and meta; sorted by code."""
+    from reviewbot.analyzers.python.rules import RULES
+
+    infos: list[RuleInfo] = [rule.info() for rule in RULES]
+    try:
+        from reviewbot.analyzers.migrations.rules import MIGRATION_RULES
+    except ImportError:  # pragma: no cover - during bootstrap only
+        MIGRATION_RULES = ()
+    infos.extend(rule.info() for rule in MIGRATION_RULES)
+    try:
+        from reviewbot.analyzers.tools.pack import pack_rules
+    except ImportError:  # pragma: no cover - during bootstrap only
+        pass
+    else:
+        infos.extend(pack_rules())
+    infos.extend(META_RULES)
+    return tuple(sorted(infos, key=lambda r: r.code))
+
+
+def rule_index() -> dict[str, RuleInfo]:
+    return {r.code: r for r in all_rules()}
+
+
+def find_rule(code: str) -> RuleInfo:
+    """The rule with this code or name; UsageError naming the nearest codes otherwise."""
+    wanted = code.strip()
+    rules = all_rules()
+    for rule in rules:
+        if rule.code.upper() == wanted.upper() or rule.name == wanted.lower():
+            return rule
+    keys = [r.code for r in rules] + [r.name for r in rules]
+    close = difflib.get_close_matches(wanted.upper(), [r.code for r in rules], n=3, cutoff=0.6)
+    close += [c for c in difflib.get_close_matches(wanted.lower(), keys, n=3) if c not in close]
+    hint = f"nearest: {', '.join(close[:3])}" if close else "run `reviewbot rules` to list every code"
+    raise UsageError(f"unknown rule {code!r}", hint=hint)
+
+
+def fix_label(rule: RuleInfo) -> str:
+    if rule.fix_safety is FixSafety.SAFE:
+        return "safe fix"
+    if rule.fix_safety is FixSafety.UNSAFE:
+        return "suggested fix"
+    return "no fix"
+
+
+def _example_lang(rule: RuleInfo) -> str:
+    return {"python": "python", "sql": "sql", "typescript": "typescript", "go": "go"}.get(rule.language, "")
+
+
+def render_text(rule: RuleInfo) -> str:
+    lines = [f"{rule.code} {rule.name}", f"family: {rule.family.value} · severity: {rule.severity.value} · {fix_label(rule)}"]
+    if rule.tool != "reviewbot":
+        lines[-1] += f" · runs in {rule.tool} ({rule.language})"
+    if rule.retired:
+        lines.append("RETIRED: this rule no longer runs; its code is never reused.")
+    lines += ["", rule.summary, "", "Why:", *_indent(rule.rationale)]
+    if rule.lock:
+        lines += ["", "Lock:", *_indent(rule.lock)]
+    if rule.postgres:
+        lines += ["", "PostgreSQL:", *_indent(rule.postgres)]
+    for bad in rule.bad_examples:
+        lines += ["", "Example:", *_indent_code(bad.code)]
+        if bad.fixed is not None:
+            lines += ["Fixed:", *_indent_code(bad.fixed)]
+    for good in rule.good_examples:
+        lines += ["", "Instead:", *_indent_code(good.code)]
+    lines += ["", "Fix:", *_indent(rule.help)]
+    if rule.options:
+        lines += ["", "Options: " + ", ".join(rule.options)]
+    if rule.references:
+        lines += ["", "References:", *("  " + r for r in rule.references)]
+    return "\n".join(lines) + "\n"
+
+
+def render_markdown(rule: RuleInfo, heading: str = "##") -> str:
+    lang = _example_lang(rule)
+    out = [
+        f"{heading} {rule.code} {rule.name}",
+        "",
+        f"*family* `{rule.family.value}` · *severity* `{rule.severity.value}` · {fix_label(rule)}",
+        "",
+        rule.summary,
+        "",
+        "**Why.** " + rule.rationale,
+    ]
+    if rule.lock:
+        out += ["", "**Lock.** " + rule.lock]
+    for bad in rule.bad_examples:
+        out += ["", "**Example**", "", f"```{lang}", bad.code.rstrip("\n"), "```"]
+    for good in rule.good_examples:
+        out += ["", "**Instead**", "", f"```{lang}", good.code.rstrip("\n"), "```"]
+    out += ["", "**Fix.** " + rule.help]
+    if rule.references:
+        out += ["", "References: " + ", ".join(f"<{r}>" for r in rule.references)]
+    return "\n".join(out) + "\n"
+
+
+def rule_json(rule: RuleInfo) -> dict[str, object]:
+    return {
+        "code": rule.code,
+        "name": rule.name,
+        "family": rule.family.value,
+        "severity": rule.severity.value,
+        "fix": rule.fix_safety.value,
+        "tool": rule.tool,
+        "language": rule.language,
+        "summary": rule.summary,
+        "rationale": rule.rationale,
+        "help": rule.help,
+        "lock": rule.lock,
+        "postgres": rule.postgres,
+        "options": list(rule.options),
+        "references": list(rule.references),
+        "examples": [_example_json(e) for e in rule.examples],
+        "retired": rule.retired,
+    }
+
+
+def _example_json(example: Bad | Good) -> dict[str, object]:
+    if isinstance(example, Bad):
+        return {"kind": "bad", "code": example.code, "line": example.line, "fixed": example.fixed}
+    return {"kind": "good", "code": example.code}
+
+
+def render_rule(rule: RuleInfo, fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(rule_json(rule), indent=2) + "\n"
+    if fmt == "markdown":
+        return render_markdown(rule)
+    return render_text(rule)
+
+
+def render_rules_table(rules: Iterable[RuleInfo], fmt: str) -> str:
+    rules = list(rules)
+    if fmt == "json":
+        return json.dumps([rule_json(r) for r in rules], indent=2) + "\n"
+    if fmt == "markdown":
+        rows = ["| code | name | family | severity | fix | summary |", "|---|---|---|---|---|---|"]
+        for r in rules:
+            where = "" if r.tool == "reviewbot" else f" ({r.language}, {r.tool})"
+            summary = r.summary.replace("|", "\\|")
+            rows.append(f"| {r.code} | `{r.name}` | {r.family.value} | {r.severity.value} | {fix_label(r)} | {summary}{where} |")
+        return "\n".join(rows) + "\n"
+    width = max((len(r.name) for r in rules), default=10)
+    lines = [f"{r.code}  {r.name:<{width}}  {r.family.value:<12} {r.severity.value:<8} {fix_label(r)}" for r in rules]
+    return "\n".join(lines) + "\n"
+
+
+def help_markdown(rule: RuleInfo) -> str:
+    """The short help used in SARIF `help.markdown` and GitHub comment footers."""
+    return f"**{rule.code} {rule.name}** — {rule.summary}\n\n{rule.rationale}\n\n**Fix:** {rule.help}\n"
+
+
+def _indent(text: str) -> list[str]:
+    import textwrap
+
+    return textwrap.wrap(text, width=88, initial_indent="  ", subsequent_indent="  ") or ["  "]
+
+
+def _indent_code(code: str) -> list[str]:
+    return ["    " + line if line else "" for line in code.rstrip("\n").splitlines()]

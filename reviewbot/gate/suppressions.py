@@ -1,0 +1,105 @@
+"""`reviewbot: ignore[CODE] reason` comments (#, --, //): on the line, or alone on the line above."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from reviewbot.core.changes import ChangeSet
+from reviewbot.core.findings import Finding, Span
+from reviewbot.core.meta import SUPPRESSION_WITHOUT_REASON, UNUSED_SUPPRESSION
+from reviewbot.gate.texts import FileTexts
+
+_MARK = "reviewbot:"
+_SUPPRESSION_RE = re.compile(
+    r"(?P<lead>#|--|//|/\*)\s*reviewbot:\s*ignore\[(?P<codes>[^\]]*)\](?P<reason>.*)$"
+)
+_RUFF_CODE_RE = re.compile(r"^[A-Z]+[0-9]+$")
+
+
+@dataclass(slots=True)
+class Suppression:
+    path: str
+    line: int  # the line the comment is on
+    applies_to: tuple[int, ...]
+    codes: tuple[str, ...]
+    reason: str
+    used: set[str]
+
+
+def parse_suppressions(path: str, lines: list[str]) -> list[Suppression]:
+    found: list[Suppression] = []
+    for number, text in enumerate(lines, start=1):
+        if _MARK not in text:
+            continue
+        match = _SUPPRESSION_RE.search(text)
+        if match is None:
+            continue
+        codes = tuple(c.strip() for c in match.group("codes").split(",") if c.strip())
+        reason = match.group("reason").strip().removesuffix("*/").strip(" -:;,.")
+        standalone = text[: match.start()].strip() == ""
+        applies = (number, number + 1) if standalone else (number,)
+        found.append(Suppression(path, number, applies, codes, reason, set()))
+    return found
+
+
+def tool_of_code(code: str) -> str:
+    if code.startswith("RB"):
+        return "reviewbot"
+    if _RUFF_CODE_RE.match(code):
+        return "ruff"
+    return "mypy"
+
+
+def apply_suppressions(
+    findings: list[Finding], changes: ChangeSet, texts: FileTexts, tools_run: frozenset[str]
+) -> tuple[list[Finding], list[Finding], int]:
+    """(kept findings, new RB902/RB903 findings, number suppressed)."""
+    by_path: dict[str, list[Suppression]] = {}
+    paths = {f.path for f in changes.files} | {f.path for f in findings}
+    for path in sorted(paths):
+        if any(_MARK in line for line in texts.lines(path)):
+            by_path[path] = parse_suppressions(path, texts.lines(path))
+    kept: list[Finding] = []
+    suppressed = 0
+    for finding in findings:
+        match = _matching(by_path.get(finding.path, ()), finding)
+        if match is None:
+            kept.append(finding)
+        else:
+            match.used.add(finding.rule)
+            suppressed += 1
+    meta: list[Finding] = []
+    for suppressions in by_path.values():
+        for sup in suppressions:
+            span = Span(sup.line, 1)
+            if not sup.reason:
+                meta.append(_meta(SUPPRESSION_WITHOUT_REASON.code, sup, span, "suppression of "
+                                  f"{', '.join(sup.codes) or 'nothing'} gives no reason"))
+            for code in sup.codes:
+                if code in sup.used or code.startswith("RB9"):
+                    continue
+                source = "reviewbot" if code.startswith("RB") else tool_of_code(code)
+                if source in tools_run:
+                    meta.append(_meta(UNUSED_SUPPRESSION.code, sup, span, f"suppression of {code} matches no finding"))
+    return kept, meta, suppressed
+
+
+def _matching(suppressions: list[Suppression] | tuple[()], finding: Finding) -> Suppression | None:
+    for sup in suppressions:
+        if finding.span.line in sup.applies_to and finding.rule in sup.codes:
+            return sup
+    return None
+
+
+def _meta(code: str, sup: Suppression, span: Span, message: str) -> Finding:
+    info = SUPPRESSION_WITHOUT_REASON if code == SUPPRESSION_WITHOUT_REASON.code else UNUSED_SUPPRESSION
+    return Finding(
+        rule=code,
+        family=info.family.value,
+        severity=info.severity,
+        path=sup.path,
+        span=span,
+        message=message,
+        help=info.help,
+    )

@@ -1,0 +1,159 @@
+"""The one place that knows the order of the stages: source -> analyzers -> gate -> summary."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reviewbot.analyzers.base import Analyzer, AnalyzerResult, NullProgress, Progress
+from reviewbot.config import KNOWN_TOOLS, Config, load_config, validate_config
+from reviewbot.core.changes import ChangeSet
+from reviewbot.core.findings import Finding
+from reviewbot.errors import ToolError, UsageError
+from reviewbot.gate.gate import GateResult, apply_gate
+
+
+@dataclass(frozen=True, slots=True)
+class AnalyzerStat:
+    name: str
+    seconds: float
+    files: int
+    findings: int
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    changes: ChangeSet
+    gate: GateResult
+    analyzers: tuple[AnalyzerStat, ...]
+    seconds: float
+    notes: tuple[str, ...] = ()
+    config: Config = field(default_factory=Config)
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return self.gate.findings
+
+    def stats(self) -> dict[str, object]:
+        """The JSON `stats` object (DESIGN.md: files, seconds; plus per-analyzer detail)."""
+        skipped = Counter(s.reason.value for s in self.changes.skipped)
+        return {
+            "files": len(self.changes.files),
+            "seconds": round(self.seconds, 3),
+            "analyzers": {
+                a.name: {"seconds": round(a.seconds, 3), "files": a.files, "findings": a.findings}
+                for a in self.analyzers
+            },
+            "skipped": dict(sorted(skipped.items())),
+            "suppressed": self.gate.suppressed,
+            "baselined": self.gate.baselined,
+            "outside_diff": len(self.gate.outside_diff),
+        }
+
+
+def resolve_tools(requested: Sequence[str] | None, config: Config) -> tuple[str, ...]:
+    """CLI `--tools` (or config `tools`) -> the external tools to run; `none` means ours only."""
+    names = tuple(requested) if requested is not None else config.tools
+    tools: list[str] = []
+    for name in names:
+        for part in name.split(","):
+            part = part.strip().lower()
+            if not part or part == "none":
+                continue
+            if part not in KNOWN_TOOLS:
+                raise UsageError(f"unknown tool {part!r} in --tools", hint=f"choose from {', '.join(KNOWN_TOOLS)}, or none")
+            if part not in tools:
+                tools.append(part)
+    return tuple(tools)
+
+
+def build_analyzers(tools: Sequence[str]) -> list[Analyzer]:
+    """Our own analyzers always run; external tools as requested. Imports stay lazy."""
+    from reviewbot.analyzers.python.engine import PythonAnalyzer
+
+    analyzers: list[Analyzer] = [PythonAnalyzer()]
+    try:  # TODO(#4): bootstrap guard until the migrations analyzer lands
+        from reviewbot.analyzers.migrations.engine import MigrationAnalyzer
+    except ImportError:
+        pass
+    else:
+        analyzers.append(MigrationAnalyzer())
+    for tool in tools:
+        if tool == "ruff":
+            from reviewbot.analyzers.tools.ruff import RuffAnalyzer
+
+            analyzers.append(RuffAnalyzer())
+        elif tool == "mypy":
+            from reviewbot.analyzers.tools.mypy import MypyAnalyzer
+
+            analyzers.append(MypyAnalyzer())
+        elif tool == "semgrep":
+            from reviewbot.analyzers.tools.semgrep import SemgrepAnalyzer
+
+            analyzers.append(SemgrepAnalyzer())
+    return analyzers
+
+
+def run_analyzers(
+    changes: ChangeSet, config: Config, analyzers: Sequence[Analyzer], progress: Progress
+) -> tuple[list[AnalyzerResult], list[str]]:
+    """All analyzers concurrently on one change set; optional tools that fail become notes."""
+    results: list[AnalyzerResult] = []
+    notes: list[str] = []
+    if not analyzers:
+        return results, notes
+    with ThreadPoolExecutor(max_workers=len(analyzers)) as pool:
+        futures = [(a.name, pool.submit(a.analyze, changes, config, progress)) for a in analyzers]
+        errors: list[ToolError] = []
+        for name, future in futures:
+            try:
+                results.append(future.result())
+            except ToolError as err:
+                if name in config.optional_tools:
+                    notes.append(f"{name} skipped (optional): {err.message}")
+                else:
+                    errors.append(err)
+        if errors:
+            raise errors[0]
+    return results, notes
+
+
+def run(
+    changes: ChangeSet,
+    config: Config,
+    tools: Sequence[str] = (),
+    progress: Progress | None = None,
+    use_baseline: bool = True,
+) -> RunResult:
+    """Analyze a change set and gate the findings."""
+    started = time.perf_counter()
+    analyzers = build_analyzers(tools)
+    results, notes = run_analyzers(changes, config, analyzers, progress or NullProgress())
+    findings: list[Finding] = [f for r in results for f in r.findings]
+    findings = dedupe(findings)
+    tools_run = frozenset(r.name for r in results) | {"reviewbot"}
+    gate = apply_gate(findings, changes, config, tools_run, use_baseline=use_baseline)
+    stats = tuple(
+        AnalyzerStat(r.name, r.seconds, r.files, len(r.findings)) for r in sorted(results, key=lambda r: r.name)
+    )
+    notes.extend(n for r in results for n in r.notes)
+    return RunResult(changes, gate, stats, time.perf_counter() - started, tuple(notes), config)
+
+
+def dedupe(findings: list[Finding]) -> list[Finding]:
+    """One finding per defect: where a tool and our rule say the same, keep ours."""
+    try:
+        from reviewbot.analyzers.tools.dedupe import dedupe_against_ours
+    except ImportError:
+        return findings
+    ours = [f for f in findings if f.tool == "reviewbot"]
+    theirs = [f for f in findings if f.tool != "reviewbot"]
+    return ours + list(dedupe_against_ours(theirs, ours))
+
+
+def load(root: Path, config_path: Path | None) -> Config:
+    return validate_config(load_config(root, config_path))

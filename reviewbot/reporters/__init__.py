@@ -1,0 +1,1 @@
+"""Reporters: render a gated run for a terminal, machines (JSON, SARIF) or GitHub."""

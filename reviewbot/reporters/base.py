@@ -1,0 +1,48 @@
+"""ReportInput: what every reporter receives; reporters know nothing of analyzers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from reviewbot.core.changes import ChangeSet
+from reviewbot.core.findings import Finding
+from reviewbot.core.rules import RuleInfo
+from reviewbot.core.verdict import Verdict
+
+
+@dataclass(frozen=True, slots=True)
+class ReportInput:
+    changes: ChangeSet
+    findings: tuple[Finding, ...]  # all gated findings, in and out of the diff
+    verdict: Verdict
+    stats: Mapping[str, object]
+    rules: Mapping[str, RuleInfo] = field(default_factory=dict)
+    # code -> help markdown, rendered by explain.py (the one renderer of rule docs)
+    rule_help: Mapping[str, str] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    @property
+    def shown(self) -> tuple[Finding, ...]:
+        """The findings a report lists: those on changed lines (all of them in audit mode)."""
+        return tuple(f for f in self.findings if f.in_diff)
+
+    @property
+    def hidden(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if not f.in_diff)
+
+    def source_lines(self, path: str) -> list[str]:
+        change = self.changes.get(path)
+        if change is not None and change.text is not None:
+            return change.text.splitlines()
+        try:
+            data = (Path(self.changes.root) / path).read_bytes()
+        except OSError:
+            return []
+        return data.decode("utf-8", errors="replace").splitlines()
+
+
+class Reporter(Protocol):
+    def render(self, report: ReportInput) -> str: ...

@@ -1,0 +1,1 @@
+"""Sources: turn paths, git ranges, staged changes or patch files into a ChangeSet."""

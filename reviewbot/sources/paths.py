@@ -1,0 +1,120 @@
+"""Audit source: whole files under the given paths, honouring .gitignore and default excludes."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import pathspec
+
+from reviewbot.config import DEFAULT_EXCLUDES, Config, path_matches
+from reviewbot.core.changes import ChangeSet, FileChange, FileStatus, Mode
+from reviewbot.errors import SourceError
+from reviewbot.sources.gitcmd import git, repo_root
+
+REVIEWED_SUFFIXES = (".py", ".pyi", ".sql", ".ts", ".tsx", ".mts", ".cts", ".js", ".mjs", ".go")
+
+
+def project_root(paths: Sequence[Path]) -> Path:
+    """The repository root of the first path (or the cwd outside a repository)."""
+    start = paths[0] if paths else Path.cwd()
+    return repo_root(start if start.exists() else Path.cwd()) or Path.cwd().resolve()
+
+
+def relative(root: Path, path: Path) -> str:
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return Path(os.path.relpath(path.resolve(), root)).as_posix()
+
+
+def is_excluded(rel_under_arg: str, patterns: Iterable[str]) -> bool:
+    """True if any path component or the path itself matches an exclude pattern."""
+    parts = rel_under_arg.split("/")
+    for pattern in patterns:
+        if path_matches(rel_under_arg, pattern):
+            return True
+        if "/" not in pattern and any(path_matches(part, pattern) for part in parts[:-1]):
+            return True
+    return False
+
+
+def collect_audit(paths: Sequence[Path], root: Path, config: Config) -> ChangeSet:
+    """Every reviewable file under `paths` (default: the root), as whole-file changes."""
+    targets = list(paths) or [root]
+    excludes = (*DEFAULT_EXCLUDES, *config.exclude, *config.extend_exclude)
+    found: dict[str, FileChange] = {}
+    for target in targets:
+        if not target.exists() and not target.is_symlink():
+            raise SourceError(f"path {target} does not exist", hint="check the spelling, or run from the repository root")
+        if target.is_file() or (target.is_symlink() and not target.is_dir()):
+            _check_readable(target)
+            rel = relative(root, target)
+            found[rel] = FileChange(rel)
+            continue
+        for rel_under, full in _walk(target, root):
+            if not rel_under.endswith(REVIEWED_SUFFIXES) or is_excluded(rel_under, excludes):
+                continue
+            _check_readable(full)
+            rel = relative(root, full)
+            found[rel] = FileChange(rel, FileStatus.WHOLE)
+    files = tuple(found[k] for k in sorted(found))
+    return ChangeSet(root=str(root), files=files, mode=Mode.AUDIT)
+
+
+def _check_readable(path: Path) -> None:
+    try:
+        with path.open("rb") as handle:
+            handle.read(1)
+    except OSError as err:
+        raise SourceError(
+            f"cannot read {path}: {err.strerror or err}",
+            hint="fix the file's permissions or symlink, or exclude it with `exclude` in [tool.reviewbot]",
+        ) from err
+
+
+def _walk(target: Path, root: Path) -> list[tuple[str, Path]]:
+    """(path relative to target, full path) for files under target, .gitignore honoured."""
+    if (root / ".git").exists():
+        try:
+            out = git(root, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", str(target.resolve()))
+        except SourceError:
+            out = None
+        if out is not None:
+            result: list[tuple[str, Path]] = []
+            base = target.resolve()
+            for raw in out.split(b"\0"):
+                if not raw:
+                    continue
+                full = root / os.fsdecode(raw)
+                if not full.is_file():
+                    continue  # tracked but deleted in the working tree
+                result.append((full.relative_to(base).as_posix(), full))
+            return result
+    return _walk_filesystem(target)
+
+
+def _walk_filesystem(target: Path) -> list[tuple[str, Path]]:
+    ignore_file = target / ".gitignore"
+    spec = None
+    if ignore_file.is_file():
+        spec = pathspec.PathSpec.from_lines("gitwildmatch", ignore_file.read_text(encoding="utf-8", errors="replace").splitlines())
+    result: list[tuple[str, Path]] = []
+    for dirpath, dirnames, filenames in os.walk(target):
+        base = Path(dirpath)
+        dirnames[:] = sorted(d for d in dirnames if d not in (".git",) and not d.endswith(".egg-info"))
+        for name in sorted(filenames):
+            full = base / name
+            rel = full.relative_to(target).as_posix()
+            if spec is not None and spec.match_file(rel):
+                continue
+            result.append((rel, full))
+    if spec is not None:
+        return [(rel, full) for rel, full in result if not any(spec.match_file(p + "/") for p in _parents(rel))]
+    return result
+
+
+def _parents(rel: str) -> list[str]:
+    parts = rel.split("/")[:-1]
+    return ["/".join(parts[: i + 1]) for i in range(len(parts))]
