@@ -160,7 +160,32 @@ def _run(changes: ChangeSet, config: Config, tools: str | None, quiet: bool, no_
     return run(changes, config, tool_names, StderrProgress(enabled=not quiet), use_baseline=not no_baseline)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class ReviewbotGroup(click.Group):
+    """Turns ReviewbotError into its one-line message and exit code; never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except ReviewbotError as err:
+            click.echo(err.render(), err=True)
+            ctx.exit(err.exit_code)
+        except KeyboardInterrupt:
+            click.echo("reviewbot: interrupted", err=True)
+            ctx.exit(EXIT_ERROR)
+        # The CLI boundary (STYLE.md §7): anything unexpected is an internal error, exit 2, and the
+        # traceback only with --debug.
+        except Exception as err:  # noqa: BLE001
+            click.echo(f"reviewbot: internal error: {type(err).__name__}: {err}", err=True)
+            click.echo("  hint: please report it with the output of `reviewbot --debug ...`", err=True)
+            if ctx.obj and ctx.obj.get("debug"):
+                traceback.print_exc()
+            ctx.exit(EXIT_ERROR)
+        return None
+
+
+@click.group(cls=ReviewbotGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="reviewbot")
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
 @click.pass_context
@@ -270,28 +295,4 @@ def explain(code: str, fmt: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the `reviewbot` console script."""
-    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
-    try:
-        main_group.main(args=list(argv) if argv is not None else None, standalone_mode=False)
-    except click.exceptions.Exit as exit_:
-        sys.exit(exit_.exit_code)
-    except click.ClickException as err:
-        err.show()
-        sys.exit(EXIT_ERROR)
-    except click.Abort:
-        click.echo("reviewbot: aborted", err=True)
-        sys.exit(EXIT_ERROR)
-    except ReviewbotError as err:
-        click.echo(err.render(), err=True)
-        sys.exit(err.exit_code)
-    except KeyboardInterrupt:
-        click.echo("reviewbot: interrupted", err=True)
-        sys.exit(EXIT_ERROR)
-    # The CLI boundary (STYLE.md §7): anything unexpected is an internal error, exit 2, no traceback
-    # unless --debug.
-    except Exception as err:  # noqa: BLE001
-        click.echo(f"reviewbot: internal error: {type(err).__name__}: {err}", err=True)
-        click.echo("  hint: please report it with the output of --debug", err=True)
-        if debug:
-            traceback.print_exc()
-        sys.exit(EXIT_ERROR)
+    main_group.main(args=list(argv) if argv is not None else None, prog_name="reviewbot")

@@ -77,7 +77,7 @@ def apply_suppressions(
                 meta.append(_meta(SUPPRESSION_WITHOUT_REASON.code, sup, span, "suppression of "
                                   f"{', '.join(sup.codes) or 'nothing'} gives no reason"))
             for code in sup.codes:
-                if code in sup.used or code.startswith("RB9"):
+                if code in sup.used or code in (SUPPRESSION_WITHOUT_REASON.code, UNUSED_SUPPRESSION.code):
                     continue
                 source = "reviewbot" if code.startswith("RB") else tool_of_code(code)
                 if source in tools_run:

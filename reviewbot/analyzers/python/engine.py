@@ -9,6 +9,7 @@ files in which some rule reported something.
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import os
 import time
@@ -152,7 +153,8 @@ def analyze_source(
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as err:
-        return [_meta_finding(path, PARSE_ERROR.code, f"cannot parse: {err.message}", err.editor_line, err.editor_column)]
+        line, column, message = _syntax_error_location(source, err)
+        return [_meta_finding(path, PARSE_ERROR.code, f"cannot parse: {message}", line, column)]
     except (UnicodeDecodeError, SyntaxError, ValueError) as err:
         return [_meta_finding(path, PARSE_ERROR.code, f"cannot parse: {err}", 1, 1)]
     text = module.code
@@ -171,6 +173,18 @@ def analyze_source(
     if not ctx.reports:
         return []
     return _resolve(path, module, ctx.reports, {r.code: r for r in active})
+
+
+def _syntax_error_location(source: bytes, err: cst.ParserSyntaxError) -> tuple[int, int, str]:
+    """libcst's native parser points at the token after the error; CPython's points at the error."""
+    try:
+        ast.parse(source)
+    except SyntaxError as syntax:
+        if syntax.lineno:
+            return syntax.lineno, syntax.offset or 1, syntax.msg
+    except ValueError:  # source with NUL bytes
+        pass
+    return err.editor_line, err.editor_column, err.message
 
 
 def _resolve(

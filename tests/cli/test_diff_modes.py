@@ -1,0 +1,81 @@
+"""`reviewbot diff` reports only findings on changed lines, per filter mode."""
+
+from __future__ import annotations
+
+import json
+
+BROKEN_AT_5 = "a = 1\nb = 2\nc = 3\nd = 4\ndef broken(:\n"
+
+
+def test_diff_reports_a_finding_on_an_added_line(repo, cli):
+    repo.write("app/x.py", "a = 1\n")
+    repo.commit("base")
+    repo.write("app/x.py", BROKEN_AT_5)
+    repo.commit("head")
+    result = cli(["diff", "--base", "HEAD~1", "--head", "HEAD", "--tools", "none", "--format", "json"], repo.path)
+    data = json.loads(result.stdout)
+    assert result.exit_code == 1
+    assert [(f["rule"], f["path"], f["line"]) for f in data["findings"]] == [("RB901", "app/x.py", 5)]
+
+
+def test_finding_on_an_unchanged_line_is_not_reported_in_added_mode(repo, cli):
+    repo.write("app/x.py", BROKEN_AT_5 + "\n")
+    repo.commit("base")
+    repo.write("app/y.py", "z = 1\n")
+    repo.write("app/x.py", BROKEN_AT_5 + "\n# a comment\n")
+    repo.commit("head")
+    result = cli(["diff", "--base", "HEAD~1", "--head", "HEAD", "--tools", "none", "--format", "json"], repo.path)
+    data = json.loads(result.stdout)
+    assert result.exit_code == 0
+    assert data["findings"] == []
+    assert data["stats"]["outside_diff"] == 1
+
+
+def test_file_filter_reports_every_finding_in_a_changed_file(repo, cli):
+    repo.write("app/x.py", BROKEN_AT_5 + "\n")
+    repo.commit("base")
+    repo.write("app/x.py", BROKEN_AT_5 + "\n# a comment\n")
+    repo.commit("head")
+    result = cli(["diff", "--base", "HEAD~1", "--head", "HEAD", "--tools", "none", "--diff-filter", "file"], repo.path)
+    assert result.exit_code == 1
+    assert "app/x.py:5:" in result.stdout
+
+
+def test_working_tree_diff_against_a_base_branch(repo, cli):
+    repo.write("app/x.py", "a = 1\n")
+    repo.commit("base")
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.write("app/x.py", "a = 1\ndef broken(:\n")
+    result = cli(["diff", "--base", "main", "--tools", "none"], repo.path)
+    assert result.exit_code == 1
+    assert "app/x.py:2:" in result.stdout
+
+
+def test_patch_mode_reads_the_new_side_from_the_working_tree(repo, cli):
+    repo.write("app/x.py", "a = 1\n")
+    repo.commit("base")
+    repo.write("app/x.py", "a = 1\ndef broken(:\n")
+    repo.write("change.patch", repo.git("diff"))
+    result = cli(["diff", "--patch", "change.patch", "--tools", "none", "--format", "json"], repo.path)
+    data = json.loads(result.stdout)
+    assert [(f["path"], f["line"]) for f in data["findings"]] == [("app/x.py", 2)]
+
+
+def test_a_deleted_file_yields_nothing_and_is_counted(repo, cli):
+    repo.write("app/old.py", "def broken(:\n")
+    repo.commit("base")
+    (repo.path / "app/old.py").unlink()
+    repo.commit("head")
+    result = cli(["diff", "--base", "HEAD~1", "--head", "HEAD", "--tools", "none", "--format", "json"], repo.path)
+    data = json.loads(result.stdout)
+    assert data["findings"] == [] and data["stats"]["skipped"] == {"deleted": 1}
+
+
+def test_staged_mode_checks_only_what_is_staged(repo, cli):
+    repo.write("app/x.py", "a = 1\n")
+    repo.commit("base")
+    repo.write("app/x.py", "a = 2\n")
+    repo.git("add", "-A")
+    repo.write("app/x.py", "def broken(:\n")  # not staged
+    result = cli(["diff", "--staged", "--tools", "none"], repo.path)
+    assert result.exit_code == 0, result.stdout
