@@ -210,6 +210,9 @@ def audit(paths: tuple[Path, ...], fmt: str, fail_on: str | None, config_path: P
     root = project_root(paths)
     config = _configure(root, config_path, fail_on, select, ignore, jobs)
     changes = collect_audit(paths, root, config)
+    if not changes.files:
+        where = ", ".join(str(p) for p in paths) or str(root)
+        click.echo(f"reviewbot: warning: no files to check under {where} (all excluded or git-ignored?)", err=True)
     sys.exit(_emit(_run(changes, config, tools, quiet, no_baseline), fmt, output, verbose))
 
 
@@ -247,6 +250,30 @@ def diff(base: str | None, head: str | None, staged: bool, patch_file: Path | No
         assert base is not None  # one of the three was chosen above
         changes = collect_range(root, base, head)
     sys.exit(_emit(_run(changes, config, tools, quiet, no_baseline), fmt, output, verbose))
+
+
+@main_group.command()
+@click.option("--repo", default=None, help="OWNER/NAME of the PR's repository [default: GITHUB_REPOSITORY].")
+@click.option("--pr", "pr_number", type=click.IntRange(min=1), default=None,
+              help="PR number to review (outside Actions; default: from GITHUB_EVENT_PATH).")
+@click.option("--token", default=None, help="GitHub token [default: GITHUB_TOKEN].")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
+              help="Config file, read from the PR's base commit.")
+@click.option("--fail-on", type=click.Choice(("error", "warning", "info", "never")), default=None,
+              help="Lowest severity that fails the gate [config: fail-on, default error].")
+@click.option("--diff-filter", type=click.Choice(("added", "diff_context", "file", "all")), default=None,
+              help="Which lines count as changed [config: diff-filter, default added].")
+@click.option("--tools", default=None, help="External tools to run: ruff,mypy,semgrep or none [config: tools].")
+@click.option("--sarif", "sarif_path", type=click.Path(path_type=Path), default=None,
+              help="Also write a SARIF file here (for github/codeql-action/upload-sarif).")
+def review(repo: str | None, pr_number: int | None, token: str | None, config_path: Path | None,
+           fail_on: str | None, diff_filter: str | None, tools: str | None, sarif_path: Path | None) -> None:
+    """Review a GitHub pull request: check run, inline comments, one summary comment."""
+    from reviewbot.review import ReviewOptions, run_review
+
+    options = ReviewOptions(repo=repo, pr=pr_number, token=token, config_path=config_path, fail_on=fail_on,
+                            diff_filter=diff_filter, tools=tools, sarif=sarif_path)
+    sys.exit(run_review(options))
 
 
 @main_group.command()

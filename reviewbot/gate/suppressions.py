@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import re
+import tokenize
 from dataclasses import dataclass
 
 from reviewbot.core.changes import ChangeSet
@@ -27,10 +29,22 @@ class Suppression:
     used: set[str]
 
 
+def _python_comment_lines(lines: list[str]) -> set[int] | None:
+    """Lines whose real comment (not a string) holds the marker; None if the file does not tokenize."""
+    source = "\n".join(lines) + "\n"
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return None
+    return {tok.start[0] for tok in tokens if tok.type == tokenize.COMMENT and _MARK in tok.string}
+
+
 def parse_suppressions(path: str, lines: list[str]) -> list[Suppression]:
     found: list[Suppression] = []
+    # In Python, a marker inside a string literal (docs, examples) is not a suppression.
+    comment_lines = _python_comment_lines(lines) if path.endswith((".py", ".pyi")) else None
     for number, text in enumerate(lines, start=1):
-        if _MARK not in text:
+        if _MARK not in text or (comment_lines is not None and number not in comment_lines):
             continue
         match = _SUPPRESSION_RE.search(text)
         if match is None:

@@ -83,3 +83,9 @@ def test_fingerprints_are_stable_under_line_shifts():
     after = fp("\n\n\nx = 1\nhalf  =  total_cents / 2\n", 5)
     other = fp("x = 1\nhalf = total_cents / 3\n", 2)
     assert before == after != other
+
+
+def test_a_marker_inside_a_python_string_is_not_a_suppression(repo, cli):
+    repo.write("app/docs.py", 'EXAMPLE = "total = 1  # reviewbot: ignore[RB101] legacy"\n')
+    result = cli(["audit", "--tools", "none", "--format", "json"], repo.path)
+    assert findings(result) == []

@@ -157,7 +157,8 @@ def analyze_source(
         return [_meta_finding(path, PARSE_ERROR.code, f"cannot parse: {message}", line, column)]
     except (UnicodeDecodeError, SyntaxError, ValueError) as err:
         return [_meta_finding(path, PARSE_ERROR.code, f"cannot parse: {err}", 1, 1)]
-    text = module.code
+    # Decoding the bytes is cheap; `module.code` would re-generate the whole file (about a parse).
+    text = source.decode(module.encoding, errors="replace")
     is_test = config.is_test_path(path)
     active = _active_rules(path, text, config, is_test, rule_types)
     if not active:

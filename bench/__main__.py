@@ -1,0 +1,187 @@
+"""`python -m bench [speed|sql|gate|noise|scenarios|all]`: speed and noise, side by side, in one run."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+from bench.corpora import CACHE, CORPORA, count_lines, fetch, python_files
+from bench.timing import TABLE_HEAD, measure
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+RESULTS = REPO / "bench" / "results"
+PAYMENT_RUFF_CODES = "E722,S110,S112,BLE001,B012,RUF032"
+
+
+def reviewbot(*args: str) -> list[str]:
+    return [str(BIN / "reviewbot"), *args]
+
+
+def speed(runs: int, corpus_name: str) -> None:
+    corpus = next(c for c in CORPORA if c.name == corpus_name)
+    root = fetch(corpus)
+    files = python_files(root)
+    print(f"\n### Python rule pass on {corpus.requirement}: {len(files)} files, {count_lines(files):,} lines, {runs} runs\n")
+    print(TABLE_HEAD)
+    floor = measure("(a) libcst parse floor", [sys.executable, "-m", "bench.parse_floor", str(root)], runs, cwd=REPO)
+    print(floor.row(floor.median))
+    rows = [
+        measure("(a) parse + PositionProvider", [sys.executable, "-m", "bench.parse_floor", str(root), "--positions"], runs, cwd=REPO),
+        measure("(b) reviewbot rules, 1 process", reviewbot("audit", ".", "--tools", "none", "-j", "1", "-q"), runs, cwd=root),
+        measure("(b) reviewbot rules, 2 processes", reviewbot("audit", ".", "--tools", "none", "-j", "2", "-q"), runs, cwd=root),
+        measure("(c) ruff, payment codes", [str(BIN / "ruff"), "check", "--isolated", "--no-cache", "--select", PAYMENT_RUFF_CODES, "--quiet", "."],
+                runs, cwd=root),
+    ]
+    semgrep = os.environ.get("REVIEWBOT_SEMGREP") or shutil.which("semgrep")
+    if semgrep:
+        rows.append(measure("(d) semgrep, equivalent patterns",
+                            [semgrep, "scan", "--config", str(REPO / "bench" / "semgrep_python.yaml"), "--metrics=off",
+                             "--disable-version-check", "--quiet", "--jobs", "2", "."], min(runs, 3), cwd=root))
+    # Fixit pins click<8.2, so it lives in its own environment (see README, Performance).
+    fixit = Path(os.environ.get("REVIEWBOT_FIXIT", CACHE / "fixit-venv" / "bin" / "fixit"))
+    if fixit.exists():
+        rows.append(measure("(a) Fixit, default rules", [str(fixit), "lint", "."], 1, cwd=root, ok_codes=range(256), note="1 run"))
+    for row in rows:
+        print(row.row(floor.median))
+
+
+def _git(cwd: Path, *args: str) -> None:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "b@x", "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "b@x"}
+    subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True)
+
+
+def _synthetic_pr(repo: Path, files: list[Path]) -> None:
+    """Append a small payment function to each file and commit it on a branch."""
+    _git(repo, "checkout", "-q", "-b", "pr")
+    for index, path in enumerate(files):
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(
+                f"\n\ndef bench_refund_{index}(amount_cents: int) -> int:\n"
+                f"    half = amount_cents // 2\n    return half\n"
+            )
+    _git(repo, "commit", "-qam", "pr")
+
+
+def gate(runs: int) -> None:
+    big = fetch(CORPORA[0])
+    work = Path(tempfile.mkdtemp(prefix="reviewbot-bench-"))
+    large, small = work / "large", work / "small"
+    shutil.copytree(big, large)
+    all_files = [p for p in python_files(large) if "/migrations/" not in p.as_posix()]
+    chosen = [p.relative_to(large) for p in all_files[:: max(1, len(all_files) // 20)][:20]]
+    small.mkdir()
+    for rel in chosen + [p.relative_to(large) for p in all_files[-30:]]:
+        (small / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(large / rel, small / rel)
+    results = {}
+    print(f"\n### Whole gate (ruff + mypy + our rules) on a 20-file PR, {runs} runs, mypy cache warm\n")
+    print(TABLE_HEAD)
+    for name, repo in (("50-file repository", small), (f"{CORPORA[0].name} ({len(all_files)} files)", large)):
+        _git(repo, "init", "-q", "-b", "main")
+        _git(repo, "add", "-A")
+        _git(repo, "commit", "-qm", "base")
+        _synthetic_pr(repo, [repo / rel for rel in chosen])
+        cmd = reviewbot("diff", "--base", "main", "--head", "pr", "--tools", "ruff,mypy", "-q")
+        subprocess.run(cmd, cwd=repo, capture_output=True)  # warm the mypy cache
+        results[name] = measure(f"(f) {name}", cmd, runs, cwd=repo)
+    small_m, large_m = results.values()
+    print(small_m.row(small_m.median))
+    print(large_m.row(small_m.median))
+    # (g) the pre-commit path: one staged file, our rules only; and --version
+    repo = small
+    target = repo / chosen[0]
+    target.write_text(target.read_text(encoding="utf-8") + "\nfee_minor = 1\n", encoding="utf-8")
+    _git(repo, "add", str(target))
+    print(measure("(g) diff --staged, one file, --tools none", reviewbot("diff", "--staged", "--tools", "none", "-q"), runs, cwd=repo).row())
+    print(measure("(g) reviewbot --version", reviewbot("--version"), runs, cwd=repo).row())
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def sql(runs: int) -> None:
+    """Our migration pass vs squawk-cli on the same SQL files."""
+    sql_dir = CACHE / "sql"
+    files = sorted(sql_dir.rglob("*.sql")) if sql_dir.is_dir() else []
+    if not files:
+        sql_dir.mkdir(parents=True, exist_ok=True)
+        for source in sorted((REPO / "fixtures").rglob("*.sql")) + sorted((REPO / "tests").rglob("*.sql")):
+            if "down" in source.name:
+                continue
+            dest = sql_dir / "migrations" / f"{len(files):04d}_{source.name}"
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, dest)
+            files.append(dest)
+    squawk = BIN / "squawk"
+    print(f"\n### SQL migrations: {len(files)} files, {runs} runs\n")
+    print(TABLE_HEAD)
+    ours = measure("(e) reviewbot migrations (RB4xx)", reviewbot("audit", "migrations", "--tools", "none", "--select", "migrations,RB108", "-q"),
+                   runs, cwd=sql_dir)
+    print(ours.row(ours.median))
+    if squawk.exists():
+        theirs = measure("(e) squawk-cli", [str(squawk), "--reporter", "json", *[str(f) for f in files]], runs, cwd=sql_dir, ok_codes=(0, 1))
+        print(theirs.row(ours.median))
+        out = subprocess.run([str(squawk), "--reporter", "json", *[str(f) for f in files]], capture_output=True, text=True)
+        try:
+            squawk_findings = json.loads(out.stdout or "[]")
+        except json.JSONDecodeError:
+            squawk_findings = []
+        print(f"\nsquawk findings: {len(squawk_findings)}; by rule: {Counter(x.get('rule_name') for x in squawk_findings).most_common(8)}")
+    data = json.loads(subprocess.run(reviewbot("audit", "migrations", "--tools", "none", "--select", "migrations,RB108", "--format", "json", "-q"),
+                                     cwd=sql_dir, capture_output=True, text=True).stdout)
+    print(f"reviewbot findings: {len(data['findings'])}; by rule: {Counter(f['rule'] for f in data['findings']).most_common(8)}")
+
+
+def noise() -> None:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    errors_file = RESULTS / "noise-errors.txt"
+    lines_out: list[str] = []
+    print("\n### Noise: findings per 10k lines, our own rules (`--tools none`)\n")
+    families = ["money", "exceptions", "idempotency", "migrations", "concurrency", "security", "meta"]
+    print("| corpus | files | lines | " + " | ".join(families) + " |")
+    print("|---|---|---|" + "---|" * len(families))
+    for corpus in CORPORA:
+        root = fetch(corpus)
+        files = python_files(root)
+        lines = count_lines(files)
+        out = subprocess.run(reviewbot("audit", ".", "--tools", "none", "--format", "json", "-q", "--fail-on", "never"),
+                             cwd=root, capture_output=True, text=True)
+        data = json.loads(out.stdout)
+        by_family = Counter(f["family"] for f in data["findings"])
+        cells = [f"{by_family[f] * 10000 / max(lines, 1):.2f} ({by_family[f]})" for f in families]
+        print(f"| {corpus.requirement} | {len(files)} | {lines:,} | " + " | ".join(cells) + " |")
+        for f in data["findings"]:
+            if f["severity"] == "error":
+                lines_out.append(f"{corpus.name}/{f['path']}:{f['line']}: {f['rule']} {f['message']}")
+    errors_file.write_text("\n".join(lines_out) + "\n", encoding="utf-8")
+    print(f"\nerror-severity findings for a person to judge: {errors_file} ({len(lines_out)})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("what", choices=("speed", "sql", "gate", "noise", "scenarios", "all"), nargs="?", default="all")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--corpus", default="saleor", choices=[c.name for c in CORPORA])
+    args = parser.parse_args()
+    if args.what in ("speed", "all"):
+        speed(args.runs, args.corpus)
+    if args.what in ("sql", "all"):
+        sql(args.runs)
+    if args.what in ("gate", "all"):
+        gate(args.runs)
+    if args.what in ("noise", "all"):
+        noise()
+    if args.what in ("scenarios", "all"):
+        from bench.scenarios import main as scenarios_main
+
+        scenarios_main()
+
+
+if __name__ == "__main__":
+    main()
