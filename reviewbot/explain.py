@@ -42,11 +42,30 @@ def find_rule(code: str) -> RuleInfo:
     for rule in rules:
         if rule.code.upper() == wanted.upper() or rule.name == wanted.lower():
             return rule
-    keys = [r.code for r in rules] + [r.name for r in rules]
-    close = difflib.get_close_matches(wanted.upper(), [r.code for r in rules], n=3, cutoff=0.6)
-    close += [c for c in difflib.get_close_matches(wanted.lower(), keys, n=3) if c not in close]
+    close = nearest_codes(wanted, [r.code for r in rules])
+    close += [c for c in difflib.get_close_matches(wanted.lower(), [r.name for r in rules], n=3) if c not in close]
     hint = f"nearest: {', '.join(close[:3])}" if close else "run `reviewbot rules` to list every code"
     raise UsageError(f"unknown rule {code!r}", hint=hint)
+
+
+def nearest_codes(wanted: str, codes: list[str]) -> list[str]:
+    """Codes sharing the longest prefix with `wanted`, numerically closest first (RB9999 -> RB9xx)."""
+    target = wanted.upper()
+    if not target.startswith("RB") or len(target) < 3:
+        return difflib.get_close_matches(target, codes, n=3, cutoff=0.6)
+
+    def shared(code: str) -> int:
+        n = 0
+        while n < min(len(code), len(target)) and code[n] == target[n]:
+            n += 1
+        return n
+
+    best = max((shared(c) for c in codes), default=0)
+    if best < 3:
+        return []
+    digits = int("".join(ch for ch in target[2:] if ch.isdigit())[:3].ljust(3, "0") or 0)
+    pool = [c for c in codes if shared(c) == best and c[2:].isdigit()]
+    return sorted(pool, key=lambda c: abs(int(c[2:]) - digits))[:3]
 
 
 def fix_label(rule: RuleInfo) -> str:

@@ -1,0 +1,28 @@
+"""Each fixtures/prs scenario, applied to the platform in a real git repository, yields exactly its expected findings."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.scenario_runner import found_keys, prepare, run_diff, scenarios
+
+SCENARIOS = scenarios()
+
+
+def test_there_are_enough_scenarios_covering_every_family():
+    assert len(SCENARIOS) >= 30
+    clean = [s for s in SCENARIOS if not s.expected()]
+    assert len(clean) >= 8
+    rules = {rule for s in SCENARIOS for rule, _, _ in s.expected()}
+    prefixes = {r[:3] for r in rules if r.startswith("RB")}
+    assert {"RB1", "RB2", "RB3", "RB4", "RB5", "RB7"} <= prefixes
+    assert any(not r.startswith("RB") and r[0].isupper() for r in rules), "no ruff (lint) scenario"
+    assert any(r.islower() for r in rules), "no mypy (types) scenario"
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.name for s in SCENARIOS])
+def test_scenario_yields_exactly_its_expected_findings(scenario, tmp_path):
+    repo, base, head = prepare(scenario, tmp_path)
+    result = run_diff(repo, base, head)
+    assert found_keys(result) == scenario.expected()
+    assert result["exit_code"] == (1 if any(f["severity"] == "error" for f in result["findings"]) else 0)
