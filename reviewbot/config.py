@@ -60,14 +60,53 @@ def _choices(*values: str) -> dict[str, tuple[str, ...]]:
     return {"choices": values}
 
 
+# One place of an idempotency key in a PspCall's `key` (several are separated by commas).
+_KEY_PLACE_RE = re.compile(
+    r"kwarg:\w+(@\d+)?|(options|option-dict|param):\w+|header(:[\w-]+)?|body:\w+(\|\w+)*"
+)
+
+
 @dataclass(frozen=True, slots=True)
 class PspCall:
-    """One money-moving call shape: where its idempotency key goes (see RB3xx)."""
+    """One money-moving call shape and where its idempotency key goes (RB301-RB304).
+
+    `call` is one of
+      "stripe.Refund.create"       the call's qualified name, imports resolved; a method called on an
+                                   instance of the class (`intent.capture()`) matches too
+      "*.v1.refunds.create"        a call whose attribute chain ends so, whatever the receiver; only in
+                                   files that mention `module` (e.g. "stripe"), and never a call that
+                                   looks like an ORM related manager (`order.refunds.create(amount=...)`)
+      "http:/payments/*/capture"   an HTTP POST (`.post(url)`, `.request("POST", url)`) whose URL path
+                                   ends with these segments; `*` is any one segment
+    `key` lists the places that carry the key, separated by commas; any one of them is enough:
+      "kwarg:idempotency_key"      keyword argument (or a key of a `**mapping` argument);
+                                   "kwarg:idempotency_key@1" also accepts it as positional argument 1
+      "options:idempotency_key"    a key of the `options=` dict (StripeClient) or of a dict argument
+      "option-dict:paypal_request_id"  a key of the call's options dict argument (PayPal server SDK)
+      "param:api_request_key"      a key of a params dict argument (Braintree)
+      "header" / "header:Cko-Idempotency-Key"  an HTTP header; bare "header" means any of
+                                   [idempotency].idempotency-headers
+      "body:payment_id|refund_id"  a field of the `json=`/`data=` body (Hyperswitch)
+    `severity` is "error" or "warning"; `provider` names the PSP in messages and docs.
+    """
 
     call: str
     key: str = "kwarg:idempotency_key"
     severity: str = "error"
     provider: str = ""
+    module: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.call.strip():
+            raise ConfigError("a psp call needs a non-empty `call`")
+        for place in self.key.split(","):
+            if not _KEY_PLACE_RE.fullmatch(place.strip()):
+                raise ConfigError(
+                    f"psp call {self.call!r}: {place.strip()!r} is not a key place",
+                    hint='use kwarg:NAME, options:NAME, option-dict:NAME, param:NAME, header[:NAME] or body:NAME',
+                )
+        if self.severity not in ("error", "warning"):
+            raise ConfigError(f"psp call {self.call!r}: severity must be error or warning, not {self.severity!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,10 +116,17 @@ class IdempotencyConfig:
     idempotency_headers: tuple[str, ...] = ("Idempotency-Key",)
 
 
+MIGRATION_RUNNERS = (
+    "auto", "ignore", "psql", "drizzle", "diesel", "golang-migrate", "flyway", "prisma", "alembic", "django",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class MigrationPath:
+    """`[[tool.reviewbot.migrations.paths]]`: files matching `glob` run under `runner` ("ignore": not gated)."""
+
     glob: str
-    runner: str = "auto"
+    runner: str = field(default="auto", metadata=_choices(*MIGRATION_RUNNERS))
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,13 +159,27 @@ class SemgrepConfig:
 
 @dataclass(frozen=True, slots=True)
 class LlmConfig:
-    model: str = "claude-sonnet-4-5"
-    max_tokens: int = 1500
-    budget_tokens: int = 24000
-    hard_cap_tokens: int = 60000
+    """[llm]: the advisory model summary (issue #7); it never changes the verdict."""
+
+    model: str = "claude-sonnet-5-5"  # the newest Sonnet in the installed SDK's model list
+    max_tokens: int = 2000  # the model's answer
+    budget_tokens: int = 24000  # the user prompt: PR text, findings and hunks
+    hard_cap_tokens: int = 60000  # system + user + answer, per review
     timeout_seconds: int = 60
     max_retries: int = 2
     max_concerns: int = 8
+
+    def __post_init__(self) -> None:
+        for name in ("max_tokens", "budget_tokens", "hard_cap_tokens", "timeout_seconds"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"[llm] {name.replace('_', '-')} must be positive")
+        if self.max_retries < 0 or self.max_concerns < 0:
+            raise ConfigError("[llm] max-retries and max-concerns cannot be negative")
+        if self.max_tokens >= self.hard_cap_tokens:
+            raise ConfigError(
+                f"[llm] max-tokens ({self.max_tokens}) must be below hard-cap-tokens ({self.hard_cap_tokens})",
+                hint="raise hard-cap-tokens or lower max-tokens",
+            )
 
 
 @dataclass(frozen=True, slots=True)

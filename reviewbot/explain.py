@@ -15,11 +15,9 @@ def all_rules() -> tuple[RuleInfo, ...]:
     """Every rule reviewbot knows: Python, migrations, the semgrep pack and meta; sorted by code."""
     from reviewbot.analyzers.python.rules import RULES
 
+    from reviewbot.analyzers.migrations.rules import MIGRATION_RULES
+
     infos: list[RuleInfo] = [rule.info() for rule in RULES]
-    try:
-        from reviewbot.analyzers.migrations.rules import MIGRATION_RULES
-    except ImportError:  # pragma: no cover - during bootstrap only
-        MIGRATION_RULES = ()
     infos.extend(rule.info() for rule in MIGRATION_RULES)
     try:
         from reviewbot.analyzers.tools.pack import pack_rules

@@ -73,15 +73,10 @@ def resolve_tools(requested: Sequence[str] | None, config: Config) -> tuple[str,
 
 def build_analyzers(tools: Sequence[str]) -> list[Analyzer]:
     """Our own analyzers always run; external tools as requested. Imports stay lazy."""
+    from reviewbot.analyzers.migrations.engine import MigrationAnalyzer
     from reviewbot.analyzers.python.engine import PythonAnalyzer
 
-    analyzers: list[Analyzer] = [PythonAnalyzer()]
-    try:  # TODO(#4): bootstrap guard until the migrations analyzer lands
-        from reviewbot.analyzers.migrations.engine import MigrationAnalyzer
-    except ImportError:
-        pass
-    else:
-        analyzers.append(MigrationAnalyzer())
+    analyzers: list[Analyzer] = [PythonAnalyzer(), MigrationAnalyzer()]
     for tool in tools:
         if tool == "ruff":
             from reviewbot.analyzers.tools.ruff import RuffAnalyzer

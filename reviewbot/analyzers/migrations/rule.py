@@ -1,0 +1,102 @@
+"""MigrationRule: the base class of every RB4xx rule (and RB108), run over a migration's Timeline."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import ClassVar
+
+from reviewbot.analyzers.migrations.model import Framework
+from reviewbot.analyzers.migrations.timeline import Step, Timeline
+from reviewbot.config import Config
+from reviewbot.core.findings import Severity
+from reviewbot.core.rules import Bad, Family, FixSafety, Good, RuleInfo
+
+POSTGRES_DOCS = "https://www.postgresql.org/docs/16"
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """A rule's verdict on one step: what is wrong there (the lock it takes, on which table)."""
+
+    step: Step
+    message: str
+    severity: Severity | None = None
+
+
+class MigrationRule:
+    """Subclass, set the documentation fields, and implement `check`."""
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    family: ClassVar[Family] = Family.MIGRATIONS
+    severity: ClassVar[Severity] = Severity.ERROR
+    summary: ClassVar[str]
+    rationale: ClassVar[str]
+    help: ClassVar[str]
+    # The safe recipe per framework; the finding's help is the one for the file at hand.
+    recipes: ClassVar[Mapping[Framework, str]]
+    lock: ClassVar[str]
+    postgres: ClassVar[str] = "all supported versions"
+    options: ClassVar[tuple[str, ...]] = ()
+    references: ClassVar[tuple[str, ...]] = ()
+    examples: ClassVar[tuple[Bad | Good, ...]] = ()
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.migrations = config.migrations
+
+    def check(self, timeline: Timeline) -> Iterator[Report]:
+        raise NotImplementedError
+
+    @classmethod
+    def recipe(cls, framework: Framework) -> str:
+        return cls.recipes.get(framework, cls.help)
+
+    @classmethod
+    def info(cls) -> RuleInfo:
+        sql = any(e.path.endswith(".sql") for e in cls.examples)
+        return RuleInfo(
+            code=cls.code,
+            name=cls.name,
+            family=cls.family,
+            severity=cls.severity,
+            summary=cls.summary,
+            rationale=cls.rationale,
+            help=cls.help,
+            examples=cls.examples,
+            options=cls.options,
+            references=cls.references,
+            fix_safety=FixSafety.NONE,
+            language="sql" if sql else "python",
+            lock=cls.lock,
+            postgres=cls.postgres,
+        )
+
+
+def existing_table_steps(timeline: Timeline) -> Iterator[Step]:
+    """Steps on tables that existed before this migration (the only ones whose locks hurt)."""
+    for step in timeline.steps:
+        if step.op.table is not None and not step.table_is_new:
+            yield step
+
+
+def transaction_phrase(timeline: Timeline, step: Step) -> str:
+    """Why this step is inside a transaction: explicit BEGIN, or the runner's wrapping."""
+    migration = timeline.migration
+    if not migration.in_transaction:
+        return "inside BEGIN … COMMIT"
+    runner = migration.runner.value
+    if migration.runner.value in ("golang-migrate", "prisma"):
+        return f"inside the implicit transaction {runner} makes of a multi-statement file"
+    if migration.runner.value == "django":
+        return "inside the atomic Django migration"
+    if migration.runner.value == "alembic":
+        return "inside Alembic's migration transaction (outside autocommit_block)"
+    return f"inside the transaction {runner} wraps the migration in"
+
+
+def column_label(step: Step) -> str:
+    op = step.op
+    column = op.column_name or (op.column.name if op.column is not None else "?")
+    return f"{op.table}.{column}"
