@@ -1,0 +1,187 @@
+"""RB503 check-then-act-transition: acting on a payment status checked on a row that is not locked."""
+
+from __future__ import annotations
+
+from reviewbot.analyzers.python.rules.concurrency._chains import (
+    Read,
+    ReadKind,
+    is_status_name,
+    mentions_status,
+)
+from reviewbot.analyzers.python.rules.concurrency._facts import (
+    AttrWrite,
+    Bind,
+    Commit,
+    FlowRule,
+    MoneyCall,
+    QueryUpdate,
+    Save,
+    Scope,
+    Sql,
+)
+from reviewbot.analyzers.python.rules.concurrency._sql import identifiers
+from reviewbot.core.findings import Severity
+from reviewbot.core.rules import Bad, Family, Good
+
+
+class CheckThenActTransition(FlowRule):
+    code = "RB503"
+    name = "check-then-act-transition"
+    family = Family.CONCURRENCY
+    severity = Severity.ERROR
+    summary = "A PSP call or status change is guarded by a status check on a row that is not locked."
+    rationale = (
+        "`if payment.status == \"authorized\": capture()` is safe only if nobody else can change the "
+        "status between the check and the act. Two workers, a retried job or a user double-click "
+        "both see `authorized` and both capture or refund; a late webhook sees a stale status and "
+        "moves money on it. Without a row lock, or a conditional update whose rows-affected count "
+        "decides who acts, the check proves nothing."
+    )
+    help = (
+        "Read the row with select_for_update()/with_for_update() inside the transaction, or claim "
+        "the transition first with a conditional update (`filter(pk=..., status=\"authorized\")"
+        ".update(status=\"capturing\")`, `UPDATE ... AND status = 'authorized'`) and act only when "
+        "it affected one row."
+    )
+    references = (
+        "https://docs.djangoproject.com/en/5.0/ref/models/querysets/#select-for-update",
+        "https://docs.sqlalchemy.org/en/20/orm/queryguide/query.html#sqlalchemy.orm.Query.with_for_update",
+    )
+    triggers = ("status", "state")
+    examples = (
+        Bad(
+            """\
+def capture_payment(payment_id: str) -> None:
+    payment = Payment.objects.get(pk=payment_id)
+    if payment.status == "authorized":
+        stripe.PaymentIntent.capture(payment.psp_reference, idempotency_key=f"capture:{payment.id}")
+        payment.status = "captured"
+        payment.save()
+""",
+            line=4,
+        ),
+        Bad(
+            """\
+def refund(payment: Payment, amount_minor: int) -> None:
+    if payment.status != "captured":
+        raise InvalidTransition(payment.status, "refunded")
+    gateway.refund(payment.psp_reference, amount_minor, idempotency_key=f"refund:{payment.id}")
+""",
+            line=4,
+        ),
+        Bad(
+            """\
+async def void_payment(session: AsyncSession, payment_id: str) -> None:
+    payment = await session.get(Payment, payment_id)
+    if payment.status == PaymentStatus.AUTHORIZED:
+        payment.status = PaymentStatus.VOIDED
+        await session.commit()
+""",
+            line=4,
+        ),
+        Good(
+            """\
+from django.db import transaction
+
+
+def capture_payment(payment_id: str) -> None:
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=payment_id)
+        if payment.status == "authorized":
+            psp.capture(payment.psp_reference, idempotency_key=f"capture:{payment.id}")
+            payment.status = "captured"
+            payment.save()
+"""
+        ),
+        Good(
+            """\
+def capture_payment(payment_id: str) -> None:
+    payment = Payment.objects.get(pk=payment_id)
+    if payment.status != "authorized":
+        return
+    claimed = Payment.objects.filter(pk=payment.pk, status="authorized").update(status="capturing")
+    if claimed == 1:
+        psp.capture(payment.psp_reference, idempotency_key=f"capture:{payment.id}")
+"""
+        ),
+        Good(
+            """\
+def capture_if_ready(intent_id: str) -> None:
+    intent = stripe.PaymentIntent.retrieve(intent_id)
+    if intent.status == "requires_capture":
+        stripe.PaymentIntent.capture(intent_id, idempotency_key=f"capture:{intent_id}")
+"""
+        ),
+        Good(
+            """\
+def send_payout(payout: Payout) -> None:
+    with redis_client.lock(f"payout:{payout.id}", timeout=30):
+        payout.refresh_from_db()
+        if payout.status == "pending":
+            psp.payout(payout.destination, payout.amount_minor, idempotency_key=f"payout:{payout.id}")
+"""
+        ),
+    )
+
+    def check(self, scope: Scope) -> None:
+        if scope.explicit_lock or _claims_with_conditional_update(scope):
+            return
+        reads: dict[str, Read] = {}
+        pending: dict[str, list[AttrWrite]] = {}
+        for event in scope.events:
+            if isinstance(event, Bind):
+                reads.pop(event.var, None)
+                if event.read is not None:
+                    reads[event.var] = event.read
+            elif isinstance(event, MoneyCall):
+                unlocked = sorted(obj for obj in event.guards if _is_unlocked(obj, reads, scope))
+                if unlocked:
+                    self.report(
+                        event.node,
+                        f"`{event.name}` runs after checking `{unlocked[0]}`'s status on a row that is not locked",
+                    )
+            elif isinstance(event, AttrWrite):
+                if (
+                    not event.augmented
+                    and is_status_name(event.attr)
+                    and event.obj in event.guards
+                    and _is_unlocked(event.obj, reads, scope)
+                ):
+                    read = reads.get(event.obj)
+                    if read is not None and read.kind is ReadKind.SQLALCHEMY:
+                        self._report_write(event)
+                    else:
+                        pending.setdefault(event.obj, []).append(event)
+            elif isinstance(event, Save):
+                for write in pending.pop(event.obj, []):
+                    self._report_write(write)
+            elif isinstance(event, Commit):
+                for writes in pending.values():
+                    for write in writes:
+                        self._report_write(write)
+                pending.clear()
+
+    def _report_write(self, write: AttrWrite) -> None:
+        self.report(
+            write.node, f"`{write.obj}.{write.attr}` is changed after a check on a row that is not locked"
+        )
+
+
+def _is_unlocked(obj: str, reads: dict[str, Read], scope: Scope) -> bool:
+    read = reads.get(obj)
+    if read is not None:
+        return not read.locked
+    return obj in scope.params
+
+
+def _claims_with_conditional_update(scope: Scope) -> bool:
+    """A status-guarded update whose rows-affected count is looked at decides who acts."""
+    for event in scope.events:
+        if isinstance(event, QueryUpdate):
+            if any(mentions_status(c) for c in event.conditions) and (event.result_used or scope.reads_rowcount):
+                return True
+        elif isinstance(event, Sql) and event.update is not None:
+            guarded = any(is_status_name(name) for name in identifiers(event.update.where))
+            if guarded and (scope.reads_rowcount or event.update.returning):
+                return True
+    return False

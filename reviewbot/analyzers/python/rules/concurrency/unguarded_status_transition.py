@@ -1,0 +1,224 @@
+"""RB502 unguarded-status-transition: a payment status written without checking the status it replaces."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from reviewbot.analyzers.python.rules.concurrency._chains import (
+    Read,
+    ReadKind,
+    is_payment_name,
+    is_status_name,
+    mentions_any,
+    mentions_status,
+)
+from reviewbot.analyzers.python.rules.concurrency._facts import (
+    AttrWrite,
+    Bind,
+    Commit,
+    FlowRule,
+    QueryUpdate,
+    Save,
+    Scope,
+    Sql,
+    StatusCheck,
+)
+from reviewbot.analyzers.python.rules.concurrency._sql import identifiers, is_key_only
+from reviewbot.core.findings import Severity
+from reviewbot.core.rules import Bad, Family, Good
+
+
+class UnguardedStatusTransition(FlowRule):
+    code = "RB502"
+    name = "unguarded-status-transition"
+    family = Family.CONCURRENCY
+    severity = Severity.ERROR
+    summary = "A payment's status is overwritten without a condition on the status it replaces."
+    rationale = (
+        "A transition such as authorized -> captured is only valid from one state. An update keyed "
+        "on the id alone also succeeds on a payment another request has just refunded, voided or "
+        "captured: a refunded payment flips back to captured, a webhook arriving late undoes a "
+        "newer state, and both sides of a race believe they won. The guard belongs in the write "
+        "itself (`WHERE id = %s AND status = 'authorized'`) or under a row lock."
+    )
+    help = (
+        "Put the expected current status in the update's condition (`AND status = 'authorized'`, "
+        "`.filter(pk=..., status=...)`, `.where(Payment.status == ...)`) and check the rows affected, "
+        "or read the row with select_for_update() and check its status before writing."
+    )
+    references = (
+        "https://docs.djangoproject.com/en/5.0/ref/models/querysets/#update",
+        "https://vladmihalcea.com/race-condition/",
+    )
+    triggers = ("status", "state")
+    examples = (
+        Bad(
+            """\
+def mark_captured(cur, payment_id: str) -> None:
+    cur.execute("UPDATE payments SET status = 'captured' WHERE id = %s", (payment_id,))
+""",
+            line=2,
+        ),
+        Bad(
+            """\
+from sqlalchemy import update
+
+
+def mark_refunded(session: Session, payment_id: str) -> None:
+    session.execute(
+        update(Payment).where(Payment.id == payment_id).values(status=PaymentStatus.REFUNDED)
+    )
+    session.commit()
+""",
+            line=6,
+        ),
+        Bad(
+            """\
+def fail_payment(payment_id: str) -> None:
+    Payment.objects.filter(id=payment_id).update(status="failed")
+""",
+            line=2,
+        ),
+        Bad(
+            """\
+def refund_payment(payment_id: str) -> None:
+    payment = Payment.objects.get(pk=payment_id)
+    payment.status = "refunded"
+    payment.save(update_fields=["status"])
+""",
+            line=3,
+        ),
+        Good(
+            """\
+def mark_captured(cur, payment_id: str) -> None:
+    cur.execute(
+        "UPDATE payments SET status = 'captured' WHERE id = %s AND status = 'authorized'",
+        (payment_id,),
+    )
+    if cur.rowcount != 1:
+        raise InvalidTransition(payment_id, "captured")
+"""
+        ),
+        Good(
+            """\
+def capture(payment_id: str) -> None:
+    updated = Payment.objects.filter(id=payment_id, status="authorized").update(status="capturing")
+    if not updated:
+        raise InvalidTransition(payment_id, "capturing")
+"""
+        ),
+        Good(
+            """\
+from django.db import transaction
+
+
+def refund_payment(payment_id: str) -> None:
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=payment_id)
+        if payment.status != "captured":
+            raise InvalidTransition(payment.status, "refunded")
+        payment.status = "refunded"
+        payment.save(update_fields=["status"])
+"""
+        ),
+        Good(
+            """\
+from sqlalchemy import update
+
+
+def mark_refunded(session: Session, payment_id: str) -> None:
+    result = session.execute(
+        update(Payment)
+        .where(Payment.id == payment_id, Payment.status == PaymentStatus.CAPTURED)
+        .values(status=PaymentStatus.REFUNDED)
+    )
+    if result.rowcount != 1:
+        raise InvalidTransition(payment_id, "refunded")
+"""
+        ),
+        Good(
+            """\
+def activate_user(user_id: int) -> None:
+    User.objects.filter(pk=user_id).update(status="active")
+"""
+        ),
+    )
+
+    def check(self, scope: Scope) -> None:
+        if scope.explicit_lock:
+            return
+        reads: dict[str, Read] = {}
+        checked: set[str] = set()
+        pending: dict[str, list[AttrWrite]] = {}
+        for event in scope.events:
+            if isinstance(event, Bind):
+                reads.pop(event.var, None)
+                checked.discard(event.var)
+                if event.read is not None:
+                    reads[event.var] = event.read
+            elif isinstance(event, StatusCheck):
+                checked.add(event.obj)
+            elif isinstance(event, AttrWrite):
+                if self._is_unguarded_write(event, reads, checked, scope):
+                    read = reads.get(event.obj)
+                    if read is not None and read.kind is ReadKind.SQLALCHEMY:
+                        self._report_write(event)
+                    else:
+                        pending.setdefault(event.obj, []).append(event)
+            elif isinstance(event, Save):
+                for write in pending.pop(event.obj, []):
+                    self._report_write(write)
+            elif isinstance(event, Commit):
+                for writes in pending.values():
+                    for write in writes:
+                        self._report_write(write)
+                pending.clear()
+            elif isinstance(event, QueryUpdate):
+                self._check_query_update(event, scope)
+            elif isinstance(event, Sql):
+                self._check_sql(event)
+
+    def _is_unguarded_write(
+        self, write: AttrWrite, reads: dict[str, Read], checked: set[str], scope: Scope
+    ) -> bool:
+        if write.augmented or not is_status_name(write.attr):
+            return False
+        read = reads.get(write.obj)
+        if read is None and write.obj not in scope.params:
+            return False
+        if read is not None and read.locked:
+            return False
+        if write.obj in checked or write.obj in write.guards:
+            return False
+        return is_payment_name(write.obj) or (read is not None and is_payment_name(read.model))
+
+    def _report_write(self, write: AttrWrite) -> None:
+        self.report(
+            write.node, f"`{write.obj}.{write.attr}` is overwritten and saved without checking its current value"
+        )
+
+    def _check_query_update(self, update: QueryUpdate, scope: Scope) -> None:
+        if scope.row_lock_taken or not is_payment_name(update.entity):
+            return
+        columns = {column for column, _ in update.values}
+        status = sorted(c for c in columns if is_status_name(c))
+        if not status:
+            return
+        for condition in update.conditions:
+            if mentions_status(condition) or mentions_any(condition, columns):
+                return
+        self.report(update.node, f"`{update.entity}.{status[0]}` is updated without a condition on its current value")
+
+    def _check_sql(self, event: Sql) -> None:
+        update = event.update
+        if update is None or not is_payment_name(update.table):
+            return
+        status = [column for column, _ in update.assignments if is_status_name(column)]
+        if not status:
+            return
+        where = identifiers(update.where)
+        assigned = {column for column, _ in update.assignments}
+        if any(is_status_name(name) for name in where) or where & assigned or not is_key_only(update.where):
+            return
+        node: cst.CSTNode = event.node
+        self.report(node, f"`UPDATE {update.table}` sets `{status[0]}` without checking its current value in WHERE")

@@ -1,0 +1,199 @@
+"""RB704 signature-compared-with-equals: a signature, MAC or secret token compared with == instead of compare_digest."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from reviewbot.analyzers.python.names import call_chain, string_value
+from reviewbot.analyzers.python.rule import FileContext, PythonRule
+from reviewbot.config import split_words
+from reviewbot.core.findings import Severity
+from reviewbot.core.rules import Bad, Family, FixSafety, Good
+
+# "digest" alone is left out: content digests (cache keys, ETags) are compared with == legitimately;
+# a variable assigned from an HMAC's digest()/hexdigest() is tracked instead.
+_SECRET_WORDS = frozenset({"signature", "signatures", "sig", "hmac", "mac", "token", "secret"})
+# Words that make a secret-looking name plainly non-secret metadata.
+_NOT_SECRET_WORDS = frozenset(
+    {"version", "type", "scheme", "algorithm", "alg", "method", "name", "len", "length", "count", "id", "ids",
+     "page", "next", "cursor", "pagination", "continuation", "address", "expires", "expiry", "expiration",
+     "at", "ttl", "kind", "format", "encoding", "status", "present", "enabled", "required",
+     "valid", "is", "has", "prefix", "field", "email", "user", "limit"}
+)
+_DIGEST_METHODS = frozenset({"hexdigest", "digest"})
+
+
+class SignatureComparedWithEquals(PythonRule):
+    code = "RB704"
+    name = "signature-compared-with-equals"
+    family = Family.SECURITY
+    severity = Severity.ERROR
+    summary = "A signature, MAC or secret token is compared with == or != instead of hmac.compare_digest."
+    rationale = (
+        "`==` on strings stops at the first differing character, so the time a webhook endpoint takes "
+        "to reject a forged signature leaks how many leading characters were right. An attacker can "
+        "recover a valid signature byte by byte and forge PSP events. `hmac.compare_digest` takes the "
+        "same time whatever the input."
+    )
+    help = "Compare with `hmac.compare_digest(expected, received)` (and `not hmac.compare_digest(...)` for !=)."
+    references = (
+        "https://docs.python.org/3/library/hmac.html#hmac.compare_digest",
+        "https://docs.stripe.com/webhooks#verify-manually",
+    )
+    fix_safety = FixSafety.UNSAFE
+    triggers = ("sig", "Sig", "SIG", "digest", "mac", "MAC", "Mac", "token", "Token", "TOKEN", "secret", "SECRET")
+    runs_on_tests = True
+    examples = (
+        Bad(
+            """\
+import hashlib
+import hmac
+
+
+def is_valid(payload: bytes, received: str) -> bool:
+    return hmac.new(WEBHOOK_KEY, payload, hashlib.sha256).hexdigest() == received
+""",
+            line=6,
+            fixed="""\
+import hashlib
+import hmac
+
+
+def is_valid(payload: bytes, received: str) -> bool:
+    return hmac.compare_digest(hmac.new(WEBHOOK_KEY, payload, hashlib.sha256).hexdigest(), received)
+""",
+        ),
+        Bad(
+            """\
+import hmac
+
+
+def check_signature(request: Request, expected_signature: str) -> None:
+    if request.headers["X-Signature"] != expected_signature:
+        raise PermissionDenied("bad signature")
+""",
+            line=5,
+            fixed="""\
+import hmac
+
+
+def check_signature(request: Request, expected_signature: str) -> None:
+    if not hmac.compare_digest(request.headers["X-Signature"], expected_signature):
+        raise PermissionDenied("bad signature")
+""",
+        ),
+        Bad(
+            """\
+def authenticate_callback(provided_token: str) -> bool:
+    return provided_token == settings.PSP_CALLBACK_TOKEN
+""",
+            line=2,
+        ),
+        Good(
+            """\
+import hashlib
+import hmac
+
+
+def is_valid(payload: bytes, received: str) -> bool:
+    expected = hmac.new(WEBHOOK_KEY, payload, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, received)
+"""
+        ),
+        Good(
+            """\
+def parse_signature_header(header: str) -> dict[str, str]:
+    parts = dict(item.split("=", 1) for item in header.split(","))
+    if parts.get("v") == "1" or signature_version == "v1":
+        return parts
+    return {}
+"""
+        ),
+        Good(
+            """\
+def next_page(response: dict[str, str], page_token: str) -> bool:
+    return response.get("next_page_token") != page_token and response["token_type"] == "bearer"
+"""
+        ),
+        Good(
+            """\
+def has_signature(signature: str | None) -> bool:
+    return signature is not None and signature != ""
+"""
+        ),
+    )
+
+    def __init__(self, ctx: FileContext) -> None:
+        super().__init__(ctx)
+        self.hmac_values: set[str] = set()  # names assigned from hmac.new(...).digest()/hexdigest()
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if _is_hmac_digest(node.value):
+            for target in node.targets:
+                if isinstance(target.target, cst.Name):
+                    self.hmac_values.add(target.target.value)
+
+    def visit_Comparison(self, node: cst.Comparison) -> None:
+        if len(node.comparisons) != 1:
+            return
+        target = node.comparisons[0]
+        if not isinstance(target.operator, (cst.Equal, cst.NotEqual)):
+            return
+        left, right = node.left, target.comparator
+        if _is_literal(left) or _is_literal(right):
+            return
+        label = _secret_label(left) or _secret_label(right) or self._hmac_value(left) or self._hmac_value(right)
+        if label is None:
+            return
+        replacement = None
+        if "hmac" in self.ctx.imports:
+            code = self.ctx.module.code_for_node
+            call = f"hmac.compare_digest({code(left).strip()}, {code(right).strip()})"
+            replacement = call if isinstance(target.operator, cst.Equal) else f"not {call}"
+        self.report(node, f"`{label}` is compared with `{'==' if isinstance(target.operator, cst.Equal) else '!='}`",
+                    replacement=replacement)
+
+
+    def _hmac_value(self, node: cst.BaseExpression) -> str | None:
+        return node.value if isinstance(node, cst.Name) and node.value in self.hmac_values else None
+
+
+def _is_hmac_digest(node: cst.BaseExpression) -> bool:
+    return (
+        isinstance(node, cst.Call)
+        and isinstance(node.func, cst.Attribute)
+        and node.func.attr.value in _DIGEST_METHODS
+        and "hmac" in (call_chain(node.func.value) or "").lower()
+    )
+
+
+def _is_literal(node: cst.BaseExpression) -> bool:
+    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString, cst.Integer, cst.Float)):
+        return True
+    if isinstance(node, cst.Name) and node.value in ("None", "True", "False"):
+        return True
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "len":
+        return True
+    return False
+
+
+def _is_secret_name(name: str) -> bool:
+    words = split_words(name)
+    return any(w in _SECRET_WORDS for w in words) and not any(w in _NOT_SECRET_WORDS for w in words)
+
+
+def _secret_label(node: cst.BaseExpression) -> str | None:
+    """A short label for a signature-like operand, or None when it does not look secret."""
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+        if _is_hmac_digest(node):
+            return f"{call_chain(node.func.value)}(…).{node.func.attr.value}()"
+        return None
+    if isinstance(node, cst.Name):
+        return node.value if _is_secret_name(node.value) else None
+    if isinstance(node, cst.Attribute):
+        return call_chain(node) if _is_secret_name(node.attr.value) else None
+    if isinstance(node, cst.Subscript) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+        key = string_value(node.slice[0].slice.value)
+        if key is not None and _is_secret_name(key.replace("-", "_")):
+            return f'{call_chain(node.value) or "value"}["{key}"]'
+    return None

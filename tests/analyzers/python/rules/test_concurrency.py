@@ -1,0 +1,175 @@
+"""RB5xx concurrency rules: regression suites of safe look-alikes and races, plus edge cases."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from reviewbot.analyzers.python.engine import analyze_source
+from reviewbot.analyzers.python.rules.concurrency import CONCURRENCY_RULES
+from reviewbot.config import Config
+from reviewbot.core.findings import Finding
+
+REGRESSIONS = Path(__file__).parents[3] / "regressions" / "concurrency"
+EXPECT = re.compile(r"#\s*expect:\s*(RB\d{3})")
+CODES = tuple(rule.code for rule in CONCURRENCY_RULES)
+
+
+def findings_for(code: str, path: str = "payments/ledger.py", config: Config | None = None) -> list[Finding]:
+    config = config or Config(select=CODES, test_policy="strict")
+    return analyze_source(path, textwrap.dedent(code).encode(), config, rule_types=CONCURRENCY_RULES)
+
+
+def codes_and_lines(code: str) -> list[tuple[str, int]]:
+    return sorted((f.rule, f.line) for f in findings_for(code))
+
+
+class TestRB5xxConcurrency:
+    def test_the_family_registers_three_rules_sorted_by_code(self):
+        assert CODES == ("RB501", "RB502", "RB503")
+
+
+    def test_safe_lookalikes_produce_no_finding(self):
+        source = (REGRESSIONS / "safe_lookalikes.py").read_text()
+        assert [(f.rule, f.line, f.message) for f in findings_for(source)] == []
+
+
+    def test_each_marked_race_is_reported_with_its_code_and_nothing_else(self):
+        source = (REGRESSIONS / "races.py").read_text()
+        expected = sorted(
+            (match.group(1), number)
+            for number, line in enumerate(source.splitlines(), start=1)
+            if (match := EXPECT.search(line))
+        )
+        assert len(expected) >= 18
+        assert codes_and_lines(source) == expected
+
+
+    def test_lost_update_message_names_the_object_and_field(self):
+        findings = findings_for(
+            """\
+            def debit(wallet_id, amount_minor):
+                wallet = Wallet.objects.get(pk=wallet_id)
+                wallet.balance -= amount_minor
+                wallet.save()
+            """
+        )
+        assert [f.message for f in findings] == ["`wallet.balance` is written back from a value read without a row lock"]
+
+
+    def test_a_django_write_that_is_never_saved_is_not_a_lost_update(self):
+        assert codes_and_lines(
+            """\
+            def preview(wallet_id, amount_minor):
+                wallet = Wallet.objects.get(pk=wallet_id)
+                wallet.balance -= amount_minor
+                return wallet
+            """
+        ) == []
+
+
+    def test_a_reread_with_select_for_update_replaces_the_unlocked_read(self):
+        assert codes_and_lines(
+            """\
+            def debit(wallet_id, amount_minor):
+                wallet = Wallet.objects.get(pk=wallet_id)
+                with transaction.atomic():
+                    wallet = Wallet.objects.select_for_update().get(pk=wallet.pk)
+                    wallet.balance -= amount_minor
+                    wallet.save()
+            """
+        ) == []
+
+
+    def test_a_locked_sqlalchemy_statement_variable_counts_as_a_lock(self):
+        assert codes_and_lines(
+            """\
+            async def credit(session, account_id, amount_minor):
+                stmt = select(Account).where(Account.id == account_id).with_for_update()
+                account = (await session.execute(stmt)).scalar_one()
+                account.balance += amount_minor
+                await session.commit()
+            """
+        ) == []
+
+
+    def test_a_sql_update_without_a_prior_select_is_not_judged_a_lost_update(self):
+        assert codes_and_lines(
+            """\
+            def set_balance(cur, account_id, balance_minor):
+                cur.execute("UPDATE accounts SET balance = %s WHERE id = %s", (balance_minor, account_id))
+            """
+        ) == []
+
+
+    def test_an_unguarded_status_write_inside_a_status_check_is_check_then_act_not_unguarded(self):
+        findings = findings_for(
+            """\
+            def capture(payment_id):
+                payment = Payment.objects.get(pk=payment_id)
+                if payment.status == "authorized":
+                    payment.status = "captured"
+                    payment.save()
+            """
+        )
+        assert [(f.rule, f.line) for f in findings] == [("RB503", 4)]
+
+
+    def test_an_update_that_guards_on_the_column_it_sets_is_guarded(self):
+        assert codes_and_lines(
+            """\
+            def capture(cur, payment_id):
+                cur.execute(
+                    "UPDATE payments SET status = 'captured', captured_at = now() WHERE id = %s AND captured_at IS NULL",
+                    (payment_id,),
+                )
+            """
+        ) == []
+
+
+    def test_a_status_update_on_a_non_payment_table_is_not_reported(self):
+        assert codes_and_lines(
+            """\
+            def activate(cur, user_id):
+                cur.execute("UPDATE users SET status = 'active' WHERE id = %s", (user_id,))
+            """
+        ) == []
+
+
+    @pytest.mark.parametrize(
+        "receiver",
+        ["stripe.PaymentIntent", "self.psp", "gateway", "client.v1.refunds", "adyen.checkout.payments_api"],
+    )
+    def test_money_moving_calls_after_an_unlocked_check_are_reported_for_each_psp_receiver(self, receiver):
+        findings = findings_for(
+            f"""\
+            def settle(payment):
+                if payment.status == "authorized":
+                    {receiver}.capture(payment.psp_reference)
+            """
+        )
+        assert [(f.rule, f.line) for f in findings] == [("RB503", 3)]
+
+
+    def test_django_manager_create_is_not_a_psp_call(self):
+        assert codes_and_lines(
+            """\
+            def record(payment):
+                if payment.status == "captured":
+                    LedgerEntry.objects.create(payment=payment, amount_minor=payment.amount_minor)
+            """
+        ) == []
+
+
+    def test_concurrency_rules_do_not_run_on_test_files_under_the_relaxed_policy(self):
+        code = """\
+        def test_debit(self, wallet_id):
+            wallet = Wallet.objects.get(pk=wallet_id)
+            wallet.balance -= 100
+            wallet.save()
+        """
+        relaxed = findings_for(code, path="tests/test_wallet.py", config=Config(select=CODES))
+        assert relaxed == []

@@ -1,0 +1,125 @@
+"""RB7xx security rules: regression suites of safe look-alikes and leaks, plus secret-key edge cases."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from reviewbot.analyzers.python.engine import analyze_source
+from reviewbot.analyzers.python.rules.security import SECURITY_RULES
+from reviewbot.config import Config
+from reviewbot.core.findings import Finding
+
+REGRESSIONS = Path(__file__).parents[3] / "regressions" / "security"
+EXPECT = re.compile(r"#\s*expect:\s*(RB\d{3})")
+CODES = tuple(rule.code for rule in SECURITY_RULES)
+
+# Key-shaped test values are assembled at run time so that no file in the repository holds one.
+STRIPE_LIVE = "sk_" + "live_" + "51HxQ2aLkdjf8Qw3Zr9TtYb6VnM0pLs4Kd"
+STRIPE_RESTRICTED = "rk_" + "live_" + "51HxQ2aLkdjf8Qw3Zr9TtYb6VnM0pLs4Kd"
+ADYEN = "AQE" + "yhmfxK4PJaBFLw0m/n3Q5qf3VaY9UCJ1+XWZe9W27jmlZiv4PD4jhfNMofnLr2K5i8/0QwV1bDb7kfNy1WIxIIkxgBw==-lUKXT9IQ5GZ6d6RH4nnuOG4Bu6G4Ms0g1HwSG0KkK7Y="
+CHECKOUT_LIVE = "sk_" + "m73dzbpy7cf3gfd46xr4yj5xo4e"
+CHECKOUT_LEGACY = "sk_" + "3f6a9b2c-1d0e-8f7a-6b5c-4d3e2f1a0b9c"
+
+
+def findings_for(code: str, path: str = "payments/checkout.py", config: Config | None = None) -> list[Finding]:
+    config = config or Config(select=CODES, test_policy="strict")
+    return analyze_source(path, textwrap.dedent(code).encode(), config, rule_types=SECURITY_RULES)
+
+
+def codes_and_lines(code: str, path: str = "payments/checkout.py") -> list[tuple[str, int]]:
+    return sorted((f.rule, f.line) for f in findings_for(code, path))
+
+
+class TestRB7xxSecurity:
+    def test_the_family_registers_four_rules_sorted_by_code(self):
+        assert CODES == ("RB701", "RB702", "RB703", "RB704")
+
+
+    def test_safe_lookalikes_produce_no_finding(self):
+        source = (REGRESSIONS / "safe_lookalikes.py").read_text()
+        assert [(f.rule, f.line, f.message) for f in findings_for(source)] == []
+
+
+    def test_each_marked_leak_is_reported_with_its_code_and_nothing_else(self):
+        source = (REGRESSIONS / "leaks.py").read_text()
+        expected = sorted(
+            (match.group(1), number)
+            for number, line in enumerate(source.splitlines(), start=1)
+            if (match := EXPECT.search(line))
+        )
+        assert len(expected) >= 18
+        assert codes_and_lines(source) == expected
+
+
+    @pytest.mark.parametrize(
+        ("secret", "provider", "prefix"),
+        [
+            (STRIPE_LIVE, "Stripe secret key", "sk_live_"),
+            (STRIPE_RESTRICTED, "Stripe restricted key", "rk_live_"),
+            (ADYEN, "Adyen API key", "AQE"),
+            (CHECKOUT_LIVE, "Checkout.com secret key", "sk_"),
+            (CHECKOUT_LEGACY, "Checkout.com secret key", "sk_"),
+        ],
+    )
+    def test_a_live_secret_is_reported_with_its_prefix_and_length_but_never_its_value(self, secret, provider, prefix):
+        findings = findings_for(f'API_KEY = "{secret}"\n')
+        assert [f.message for f in findings] == [
+            f"{provider} `{prefix}…` ({len(secret)} characters) is written in the code"
+        ]
+        assert secret[len(prefix):len(prefix) + 6] not in findings[0].message
+
+
+    def test_a_live_secret_inside_an_fstring_header_is_reported(self):
+        findings = findings_for(f'headers = {{"Authorization": f"Bearer {STRIPE_LIVE}", "X-Request": f"{{rid}}"}}\n')
+        assert [f.rule for f in findings] == ["RB702"]
+
+
+    @pytest.mark.parametrize(
+        "value",
+        [
+            "sk_" + "test_" + "51HxQ2aLkdjf8Qw3Zr9TtYb6VnM0pLs4Kd",
+            "sk_" + "sbox_" + "m73dzbpy7cf3gfd46xr4yj5xo4e",
+            "pk_" + "live_" + "51HxQ2aLkdjf8Qw3Zr9TtYb6VnM0pLs4Kd",
+            "sk_" + "live_" + "xxxxxxxxxxxxxxxxxxxxxxxx",
+            "sk_" + "live_" + "YOUR_KEY_HERE",
+            "sk_live_...",
+            "whsec_" + "..." ,
+            "test_" + "dHar4XY7LxsDOtmnkVtjNVWXLSlXsM",
+            "sk_" + "payment_intent_capture_method_override",
+        ],
+    )
+    def test_test_keys_publishable_keys_and_placeholders_are_not_secrets(self, value):
+        assert findings_for(f'VALUE = "{value}"\n') == []
+
+
+    def test_secrets_are_reported_in_test_files_too(self):
+        findings = findings_for(f'stripe.api_key = "{STRIPE_LIVE}"\n', path="tests/test_charges.py", config=Config(select=CODES))
+        assert [f.rule for f in findings] == ["RB702"]
+
+
+    def test_card_data_rule_runs_on_test_files_under_the_relaxed_policy(self):
+        code = 'def test_charge(self, card_number):\n    print(card_number)\n'
+        findings = findings_for(code, path="tests/test_charges.py", config=Config(select=CODES))
+        assert [f.rule for f in findings] == ["RB701"]
+
+
+    def test_signature_fix_rewrites_the_comparison_with_compare_digest(self):
+        findings = findings_for(
+            """\
+            import hmac
+
+            def ok(expected_signature, received):
+                return expected_signature == received
+            """
+        )
+        assert [f.fix.replacement for f in findings if f.fix] == ["hmac.compare_digest(expected_signature, received)"]
+        assert findings[0].fix is not None and not findings[0].fix.safe
+
+
+    def test_signature_comparison_without_hmac_imported_is_reported_without_a_fix(self):
+        findings = findings_for("def ok(expected_signature, received):\n    return expected_signature == received\n")
+        assert [(f.rule, f.fix) for f in findings] == [("RB704", None)]
