@@ -93,6 +93,11 @@ class PythonRule:
         )
 
     @classmethod
+    def triggers_for(cls, config: Config) -> tuple[str, ...]:
+        """The trigger words under this configuration (rules with configurable catalogues extend it)."""
+        return cls.triggers
+
+    @classmethod
     def info(cls) -> RuleInfo:
         return RuleInfo(
             code=cls.code,
