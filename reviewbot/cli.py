@@ -266,9 +266,24 @@ def diff(base: str | None, head: str | None, staged: bool, patch_file: Path | No
 @click.option("--tools", default=None, help="External tools to run: ruff,mypy,semgrep or none [config: tools].")
 @click.option("--sarif", "sarif_path", type=click.Path(path_type=Path), default=None,
               help="Also write a SARIF file here (for github/codeql-action/upload-sarif).")
+@click.option("--dry-run", is_flag=True,
+              help="Print the review as it would be posted, for a local --base/--head range; no GitHub, no token.")
+@click.option("--base", default=None, help="With --dry-run: the PR's base ref.")
+@click.option("--head", default=None, help="With --dry-run: the PR's head ref [default: the working tree].")
+@click.option("--title", default="", help="With --dry-run: the PR title to show.")
 def review(repo: str | None, pr_number: int | None, token: str | None, config_path: Path | None,
-           fail_on: str | None, diff_filter: str | None, tools: str | None, sarif_path: Path | None) -> None:
+           fail_on: str | None, diff_filter: str | None, tools: str | None, sarif_path: Path | None,
+           dry_run: bool, base: str | None, head: str | None, title: str) -> None:
     """Review a GitHub pull request: check run, inline comments, one summary comment."""
+    if dry_run:
+        from reviewbot.review import PreviewOptions, preview_review
+
+        if base is None:
+            raise UsageError("--dry-run needs --base REF", hint="e.g. `reviewbot review --dry-run --base main --head HEAD`")
+        sys.exit(preview_review(PreviewOptions(base=base, head=head, config_path=config_path, fail_on=fail_on,
+                                               tools=tools, title=title)))
+    if base is not None or head is not None:
+        raise UsageError("--base/--head go with --dry-run", hint="in Actions the PR's range comes from the event")
     from reviewbot.review import ReviewOptions, run_review
 
     options = ReviewOptions(repo=repo, pr=pr_number, token=token, config_path=config_path, fail_on=fail_on,

@@ -42,6 +42,8 @@ DEFAULT_NON_MONEY_WORDS: tuple[str, ...] = (
     "duration", "timeout", "elapsed", "count", "share", "split", "exchange", "fx",
     "threshold", "confidence", "avg", "mean", "std", "variance", "id", "ids", "name",
     "names", "type", "status", "currency", "key", "url", "count", "number", "version",
+    "time", "times", "tokens", "bytes", "proportion", "coverage", "progress", "size", "length",
+    "us", "ns",
 )
 DEFAULT_EXCLUDES: tuple[str, ...] = (
     ".git", ".hg", ".svn", ".venv", "venv", ".env", "env", ".tox", ".nox", "__pycache__",

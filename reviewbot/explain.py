@@ -13,9 +13,8 @@ from reviewbot.errors import UsageError
 
 def all_rules() -> tuple[RuleInfo, ...]:
     """Every rule reviewbot knows: Python, migrations, the semgrep pack and meta; sorted by code."""
-    from reviewbot.analyzers.python.rules import RULES
-
     from reviewbot.analyzers.migrations.rules import MIGRATION_RULES
+    from reviewbot.analyzers.python.rules import RULES
 
     infos: list[RuleInfo] = [rule.info() for rule in RULES]
     infos.extend(rule.info() for rule in MIGRATION_RULES)

@@ -26,3 +26,26 @@ def test_scenario_yields_exactly_its_expected_findings(scenario, tmp_path):
     result = run_diff(repo, base, head)
     assert found_keys(result) == scenario.expected()
     assert result["exit_code"] == (1 if any(f["severity"] == "error" for f in result["findings"]) else 0)
+
+
+def test_demo_prints_the_review_as_it_would_be_posted_without_network():
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO_ROOT
+
+    env = {k: v for k, v in __import__("os").environ.items() if not k.startswith(("GITHUB_", "ANTHROPIC_"))}
+    done = subprocess.run([sys.executable, str(REPO_ROOT / "fixtures" / "demo.py"), "012"],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 1, done.stderr
+    out = done.stdout
+    assert "── inline comment on app/psp.py:151 " in out
+    assert "151 |" in out and "^^^" in out
+    assert "**RB302 unstable-idempotency-key** (error, blocking)" in out
+    assert "── summary comment " in out and "## ❌ reviewbot: gate failed" in out
+    assert "nothing is posted" in out
+
+
+def test_review_base_without_dry_run_is_a_usage_error(repo, cli):
+    result = cli(["review", "--base", "main"], repo.path)
+    assert result.exit_code == 2 and "--dry-run" in result.stderr

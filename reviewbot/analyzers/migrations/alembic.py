@@ -1,12 +1,10 @@
-"""Alembic revision scripts -> Operations: `op.*` calls in `upgrade()` read with libcst."""
+"""Alembic revision scripts -> Operations: `op.*` calls in `upgrade()` read with `ast`."""
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-
-import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from reviewbot.analyzers.migrations.model import (
     Column,
@@ -19,14 +17,16 @@ from reviewbot.analyzers.migrations.model import (
 from reviewbot.analyzers.migrations.pycalls import (
     CallArgs,
     call_args,
+    call_chain,
     function_default,
     literal_bool,
+    parse_python,
+    source_lines,
     sql_start,
     sqlalchemy_type,
     string_value,
 )
 from reviewbot.analyzers.migrations.sql import parse_expression_default, parse_sql_operations
-from reviewbot.analyzers.python.names import call_chain
 
 # Where the table name sits among an `op.*` call's positional arguments; batch_op calls omit it.
 TABLE_POSITION: dict[str, int] = {
@@ -39,53 +39,48 @@ TABLE_POSITION: dict[str, int] = {
 @dataclass(frozen=True, slots=True)
 class Scope:
     batch_alias: str | None = None
-    batch_table: cst.BaseExpression | None = None
+    batch_table: ast.expr | None = None
     autocommit: bool = False
 
 
 class AlembicReader:
-    def __init__(self, module: cst.Module) -> None:
-        self.positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
         self.ops: list[Operation] = []
         self.problems: list[ParseProblem] = []
 
-    def where(self, node: cst.CSTNode) -> CodeRange:
-        return self.positions[node]
-
-    def read_block(self, body: Sequence[cst.BaseStatement | cst.BaseSmallStatement], scope: Scope) -> None:
+    def read_block(self, body: Sequence[ast.stmt], scope: Scope) -> None:
         for stmt in body:
-            if isinstance(stmt, cst.SimpleStatementLine):
-                for small in stmt.body:
-                    value = small.value if isinstance(small, cst.Expr | cst.Assign) else None
-                    if isinstance(value, cst.Call):
-                        self.read_call(value, scope)
-            elif isinstance(stmt, cst.With):
+            if isinstance(stmt, ast.Expr | ast.Assign):
+                if isinstance(stmt.value, ast.Call):
+                    self.read_call(stmt.value, scope)
+            elif isinstance(stmt, ast.With | ast.AsyncWith):
                 inner = scope
                 for item in stmt.items:
-                    if isinstance(item.item, cst.Call):
-                        chain = call_chain(item.item.func) or ""
+                    if isinstance(item.context_expr, ast.Call):
+                        chain = call_chain(item.context_expr.func) or ""
                         if chain.endswith("autocommit_block"):
                             inner = replace(inner, autocommit=True)
                         elif chain.endswith("batch_alter_table"):
                             inner = self.batch_scope(item, inner)
-                self.read_block(stmt.body.body, inner)
-            elif isinstance(stmt, cst.If | cst.For | cst.While | cst.Try):
-                self.read_block(stmt.body.body, scope)
+                self.read_block(stmt.body, inner)
+            elif isinstance(stmt, ast.If | ast.For | ast.AsyncFor | ast.While | ast.Try):
+                self.read_block(stmt.body, scope)
 
-    def batch_scope(self, item: cst.WithItem, scope: Scope) -> Scope:
-        assert isinstance(item.item, cst.Call)
-        args = call_args(item.item)
-        alias = item.asname.name.value if item.asname and isinstance(item.asname.name, cst.Name) else None
+    def batch_scope(self, item: ast.withitem, scope: Scope) -> Scope:
+        assert isinstance(item.context_expr, ast.Call)
+        call = item.context_expr
+        args = call_args(call)
+        alias = item.optional_vars.id if isinstance(item.optional_vars, ast.Name) else None
         table_node = args.arg(0, "table_name")
         if string_value(args.arg(None, "recreate")) == "always":
             # Copy-and-move: the table is rebuilt into a temporary one under ACCESS EXCLUSIVE.
-            where = self.where(item.item)
-            self.ops.append(Operation(OpKind.TABLE_REBUILD, where.start.line, where.end.line,
+            self.ops.append(Operation(OpKind.TABLE_REBUILD, call.lineno, call.end_lineno or call.lineno,
                                       table=string_value(table_node), autocommit=scope.autocommit,
                                       description="batch_alter_table(recreate=\"always\")"))
         return replace(scope, batch_alias=alias, batch_table=table_node)
 
-    def read_call(self, call: cst.Call, scope: Scope) -> None:
+    def read_call(self, call: ast.Call, scope: Scope) -> None:
         args = call_args(call)
         head = args.chain.split(".", 1)[0]
         name = args.name
@@ -101,19 +96,17 @@ class AlembicReader:
                 args = CallArgs(name, args.chain, args.positional, {**args.keywords, "table_name": scope.batch_table})
         elif head != "op":
             return
-        where = self.where(call)
-        for op in operations_of(args, where.start.line, where.end.line):
+        for op in operations_of(args, call.lineno, call.end_lineno or call.lineno):
             self.ops.append(replace(op, autocommit=scope.autocommit))
 
-    def read_execute(self, call: cst.Call, args: CallArgs, scope: Scope) -> None:
+    def read_execute(self, call: ast.Call, args: CallArgs, scope: Scope) -> None:
         if not args.positional:
             return
-        where = self.where(call)
-        start = sql_start(args.positional[0], self.where(args.positional[0]))
+        start = sql_start(args.positional[0], self.lines)
         if start is None:
             chain = call_chain(args.positional[0]) or ""
             if ".update" in chain or ".delete" in chain or chain.startswith(("update", "delete")):
-                self.ops.append(Operation(OpKind.BACKFILL, where.start.line, where.end.line,
+                self.ops.append(Operation(OpKind.BACKFILL, call.lineno, call.end_lineno or call.lineno,
                                           description="op.execute(update…)", autocommit=scope.autocommit))
             return
         line, sql = start
@@ -123,9 +116,9 @@ class AlembicReader:
         self.ops.extend(replace(o, autocommit=scope.autocommit) for o in result.operations)
 
 
-def sa_column(node: cst.BaseExpression | None) -> Column | None:
+def sa_column(node: ast.expr | None) -> Column | None:
     """`sa.Column("amount", sa.Numeric(19, 4), nullable=False, server_default="0")`."""
-    if not isinstance(node, cst.Call):
+    if not isinstance(node, ast.Call):
         return None
     args = call_args(node)
     if args.name != "Column":
@@ -137,9 +130,9 @@ def sa_column(node: cst.BaseExpression | None) -> Column | None:
     not_null = nullable is False or (nullable is None and primary)
     default: Default | None = None
     server_default = args.keywords.get("server_default")
-    if server_default is not None and not (isinstance(server_default, cst.Name) and server_default.value == "None"):
+    if server_default is not None and not (isinstance(server_default, ast.Constant) and server_default.value is None):
         text = string_value(server_default)
-        if text is not None and isinstance(server_default, cst.Call):
+        if text is not None and isinstance(server_default, ast.Call):
             default = parse_expression_default(text) or Default(text, volatile=True)
         elif text is not None:
             default = Default(repr(text), volatile=False)
@@ -148,7 +141,7 @@ def sa_column(node: cst.BaseExpression | None) -> Column | None:
     references = identity = stored = False
     ref_table: str | None = None
     for extra in args.positional[2:]:
-        if isinstance(extra, cst.Call):
+        if isinstance(extra, ast.Call):
             extra_args = call_args(extra)
             if extra_args.name == "ForeignKey":
                 target = string_value(extra_args.arg(0, "column")) or ""
@@ -261,12 +254,11 @@ def _alter_column(args: CallArgs, line: int, end_line: int) -> list[Operation]:
 
 def read_alembic(text: str) -> tuple[tuple[Operation, ...], tuple[ParseProblem, ...]]:
     """The operations of `upgrade()`; `downgrade()` is not gated."""
-    try:
-        module = cst.parse_module(text)
-    except cst.ParserSyntaxError as err:
-        return (), (ParseProblem(f"cannot parse: {err.message}", err.editor_line, err.editor_column),)
-    reader = AlembicReader(module)
+    module = parse_python(text)
+    if isinstance(module, ParseProblem):
+        return (), (module,)
+    reader = AlembicReader(source_lines(text))
     for stmt in module.body:
-        if isinstance(stmt, cst.FunctionDef) and stmt.name.value == "upgrade":
-            reader.read_block(stmt.body.body, Scope())
+        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef) and stmt.name == "upgrade":
+            reader.read_block(stmt.body, Scope())
     return tuple(reader.ops), tuple(reader.problems)

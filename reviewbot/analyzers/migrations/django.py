@@ -1,13 +1,11 @@
-"""Django migration modules -> Operations: `Migration.operations` read with libcst (forward only)."""
+"""Django migration modules -> Operations: `Migration.operations` read with `ast` (forward only)."""
 
 from __future__ import annotations
 
+import ast
 import posixpath
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
-
-import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+from dataclasses import dataclass
 
 from reviewbot.analyzers.migrations.model import (
     Column,
@@ -21,14 +19,17 @@ from reviewbot.analyzers.migrations.pgtypes import normalize_type
 from reviewbot.analyzers.migrations.pycalls import (
     CallArgs,
     call_args,
+    dotted_name,
     function_default,
+    items,
     literal_bool,
     literal_int,
+    parse_python,
+    source_lines,
     sql_start,
     string_value,
 )
 from reviewbot.analyzers.migrations.sql import parse_sql_operations
-from reviewbot.analyzers.python.names import dotted_name
 
 # Field class -> (PostgreSQL type, default max_length) as Django's PostgreSQL backend renders it.
 FIELD_TYPES: dict[str, tuple[str, int | None]] = {
@@ -73,7 +74,7 @@ def model_table(app: str, model: str | None) -> str | None:
     return f"{app}_{model.lower()}" if model else None
 
 
-def related_table(app: str, node: cst.BaseExpression | None) -> str | None:
+def related_table(app: str, node: ast.expr | None) -> str | None:
     target = string_value(node)
     if target is None and node is not None:
         name = dotted_name(node) or ""
@@ -84,9 +85,9 @@ def related_table(app: str, node: cst.BaseExpression | None) -> str | None:
     return f"{(label or app).lower()}_{model.lower()}"
 
 
-def django_column(app: str, name: str, node: cst.BaseExpression) -> Column | None:
+def django_column(app: str, name: str, node: ast.expr) -> Column | None:
     """`models.DecimalField(max_digits=19, decimal_places=4)` named `amount` -> Column."""
-    if not isinstance(node, cst.Call):
+    if not isinstance(node, ast.Call):
         return None
     args = call_args(node)
     kind = args.name
@@ -130,27 +131,26 @@ def django_column(app: str, name: str, node: cst.BaseExpression) -> Column | Non
 
 
 class DjangoReader:
-    def __init__(self, path: str, module: cst.Module, history: FieldHistory | None) -> None:
+    def __init__(self, path: str, lines: list[str], history: FieldHistory | None) -> None:
         self.path = path
         self.app = app_label(path)
-        self.positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        self.lines = lines
         self.history = history
         self.ops: list[Operation] = []
         self.problems: list[ParseProblem] = []
 
-    def read_operations(self, elements: cst.List | cst.Tuple) -> None:
-        for element in elements.elements:
-            if isinstance(element.value, cst.Call):
-                self.read_operation(element.value)
+    def read_operations(self, elements: ast.expr) -> None:
+        for element in items(elements):
+            if isinstance(element, ast.Call):
+                self.read_operation(element)
 
-    def read_operation(self, call: cst.Call) -> None:
+    def read_operation(self, call: ast.Call) -> None:
         args = call_args(call)
-        where = self.positions[call]
-        line, end = where.start.line, where.end.line
+        line, end = call.lineno, call.end_lineno or call.lineno
         name = args.name
         if name == "SeparateDatabaseAndState":
             database = args.arg(None, "database_operations")
-            if isinstance(database, cst.List | cst.Tuple):
+            if isinstance(database, ast.List | ast.Tuple):
                 self.read_operations(database)
             return
         if name == "RunSQL":
@@ -161,18 +161,17 @@ class DjangoReader:
             return
         self.ops.extend(self.schema_operations(args, line, end))
 
-    def read_run_sql(self, node: cst.BaseExpression | None) -> None:
-        pieces: list[cst.BaseExpression] = []
-        if isinstance(node, cst.List | cst.Tuple):
-            for el in node.elements:
-                value = el.value
-                if isinstance(value, cst.Tuple) and value.elements:
-                    value = value.elements[0].value  # (sql, params)
+    def read_run_sql(self, node: ast.expr | None) -> None:
+        pieces: list[ast.expr] = []
+        if isinstance(node, ast.List | ast.Tuple):
+            for value in items(node):
+                if isinstance(value, ast.Tuple) and value.elts:
+                    value = items(value)[0]  # (sql, params)
                 pieces.append(value)
         elif node is not None:
             pieces.append(node)
         for piece in pieces:
-            start = sql_start(piece, self.positions[piece])
+            start = sql_start(piece, self.lines)
             if start is None:
                 continue
             result = parse_sql_operations(start[1], first_line=start[0])
@@ -221,26 +220,22 @@ class DjangoReader:
 
     def create_model(self, args: CallArgs, table: str | None, line: int, end: int) -> Operation:
         columns: list[Column] = []
-        fields = args.arg(1, "fields")
-        if isinstance(fields, cst.List | cst.Tuple):
-            for el in fields.elements:
-                if isinstance(el.value, cst.Tuple) and len(el.value.elements) == 2:
-                    field_name = string_value(el.value.elements[0].value) or ""
-                    column = django_column(self.app, field_name, el.value.elements[1].value)
-                    if column is not None:
-                        columns.append(column)
+        for field_name, node in _field_pairs(args.arg(1, "fields")):
+            column = django_column(self.app, field_name, node)
+            if column is not None:
+                columns.append(column)
         options = args.keywords.get("options")
-        if isinstance(options, cst.Dict):
-            for item in options.elements:
-                if isinstance(item, cst.DictElement) and string_value(item.key) == "db_table":
-                    table = string_value(item.value) or table
+        if isinstance(options, ast.Dict):
+            for key, value in zip(options.keys, options.values, strict=True):
+                if key is not None and string_value(key) == "db_table":
+                    table = string_value(value) or table
         return Operation(OpKind.CREATE_TABLE, line, end, table=table, columns=tuple(columns))
 
     def add_constraint(
         self, args: CallArgs, table: str | None, line: int, end: int, *, not_valid: bool
     ) -> Iterator[Operation]:
         node = args.arg(1, "constraint")
-        if not isinstance(node, cst.Call):
+        if not isinstance(node, ast.Call):
             return
         con = call_args(node)
         name = string_value(con.keywords.get("name"))
@@ -279,98 +274,130 @@ class DjangoReader:
                             constraint=ConstraintKind.FOREIGN_KEY, references=column.references)
 
 
-def migration_class(module: cst.Module) -> cst.ClassDef | None:
+def migration_class(module: ast.Module) -> ast.ClassDef | None:
     for stmt in module.body:
-        if isinstance(stmt, cst.ClassDef) and stmt.name.value == "Migration":
+        if isinstance(stmt, ast.ClassDef) and stmt.name == "Migration":
             return stmt
     return None
 
 
-def class_assignments(cls: cst.ClassDef) -> dict[str, cst.BaseExpression]:
-    out: dict[str, cst.BaseExpression] = {}
-    for stmt in cls.body.body:
-        if isinstance(stmt, cst.SimpleStatementLine):
-            for small in stmt.body:
-                if isinstance(small, cst.Assign) and len(small.targets) == 1:
-                    target = small.targets[0].target
-                    if isinstance(target, cst.Name):
-                        out[target.value] = small.value
+def class_assignments(cls: ast.ClassDef) -> dict[str, ast.expr]:
+    out: dict[str, ast.expr] = {}
+    for stmt in cls.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+            target = stmt.targets[0]
+            if isinstance(target, ast.Name):
+                out[target.id] = stmt.value
     return out
 
 
 def read_django(path: str, text: str, history: FieldHistory | None = None) -> DjangoFile:
     """The forward operations of one migration module, and whether it runs atomically."""
-    try:
-        module = cst.parse_module(text)
-    except cst.ParserSyntaxError as err:
-        return DjangoFile((), (ParseProblem(f"cannot parse: {err.message}", err.editor_line, err.editor_column),), True)
+    module = parse_python(text)
+    if isinstance(module, ParseProblem):
+        return DjangoFile((), (module,), True)
+    if history is not None:
+        history.remember(path, text, module)
     cls = migration_class(module)
     if cls is None:
         return DjangoFile((), (), True)
     assigned = class_assignments(cls)
     atomic = literal_bool(assigned.get("atomic")) is not False
-    reader = DjangoReader(path, module, history)
+    reader = DjangoReader(path, source_lines(text), history)
     operations = assigned.get("operations")
-    if isinstance(operations, cst.List | cst.Tuple):
+    if isinstance(operations, ast.List | ast.Tuple):
         reader.read_operations(operations)
     return DjangoFile(tuple(reader.ops), tuple(reader.problems), atomic)
 
 
+@dataclass(frozen=True, slots=True)
+class _Definitions:
+    """The fields one migration module defines: (model, field) -> its last definition there."""
+
+    text: str
+    fields: dict[tuple[str, str], Column]
+
+
 class FieldHistory:
-    """A field's previous definition, read from the earlier migrations of the same app."""
+    """A field's previous definition, read from the earlier migrations of the same app.
+
+    Create one per analyzer run: each module is parsed at most once, and directory listings are
+    read once (the change set does not change during a run).
+    """
 
     def __init__(self, read: Reader, list_dir: DirectoryLister) -> None:
         self.read = read
         self.list_dir = list_dir
-        self.cache: dict[str, list[tuple[str, str, Column]]] = {}
+        self.listings: dict[str, list[str]] = {}
+        self.files: dict[str, _Definitions | None] = {}
+
+    def remember(self, path: str, text: str, module: ast.Module) -> None:
+        """Index a module the caller already parsed, so `previous` never parses it again."""
+        if path not in self.files:
+            self.files[path] = _Definitions(text, _defined_fields(app_label(path), module))
 
     def previous(self, path: str, model: str, field_name: str) -> Column | None:
         directory, name = posixpath.split(path)
+        key = (model.lower(), field_name)
         found: Column | None = None
-        for sibling in sorted(self.list_dir(directory)):
-            if sibling >= name or not sibling[:1].isdigit():
+        for sibling in self.listing(directory):
+            if sibling >= name:
+                break
+            if not sibling[:1].isdigit():
                 continue
-            for model_name, fname, column in self.fields_of(posixpath.join(directory, sibling), field_name):
-                if model_name == model.lower() and fname == field_name:
-                    found = column
+            definitions = self.definitions(posixpath.join(directory, sibling))
+            column = definitions.fields.get(key) if definitions is not None else None
+            # The text test keeps the old contract: a module never naming the field does not define it.
+            if column is not None and definitions is not None and field_name in definitions.text:
+                found = column
         return found
 
-    def fields_of(self, path: str, field_name: str) -> list[tuple[str, str, Column]]:
-        if path in self.cache:
-            return self.cache[path]
+    def listing(self, directory: str) -> list[str]:
+        names = self.listings.get(directory)
+        if names is None:
+            names = self.listings[directory] = sorted(self.list_dir(directory))
+        return names
+
+    def definitions(self, path: str) -> _Definitions | None:
+        if path in self.files:
+            return self.files[path]
         text = self.read(path)
-        out: list[tuple[str, str, Column]] = []
-        if text is None or field_name not in text:
-            return out  # not cached: another field name may appear in it
-        try:
-            module = cst.parse_module(text)
-        except cst.ParserSyntaxError:
-            self.cache[path] = out
-            return out
-        cls = migration_class(module)
-        ops = class_assignments(cls).get("operations") if cls is not None else None
-        app = app_label(path)
-        for el in ops.elements if isinstance(ops, cst.List | cst.Tuple) else ():
-            if isinstance(el.value, cst.Call):
-                out.extend(_defined_fields(app, call_args(el.value)))
-        self.cache[path] = out
-        return out
+        found: _Definitions | None = None
+        if text is not None:
+            module = parse_python(text)
+            fields = _defined_fields(app_label(path), module) if isinstance(module, ast.Module) else {}
+            found = _Definitions(text, fields)
+        self.files[path] = found
+        return found
 
 
-def _defined_fields(app: str, args: CallArgs) -> Iterator[tuple[str, str, Column]]:
-    if args.name == "CreateModel":
-        model = (string_value(args.arg(0, "name")) or "").lower()
-        fields = args.arg(1, "fields")
-        for el in fields.elements if isinstance(fields, cst.List | cst.Tuple) else ():
-            if isinstance(el.value, cst.Tuple) and len(el.value.elements) == 2:
-                fname = string_value(el.value.elements[0].value) or ""
-                column = django_column(app, fname, el.value.elements[1].value)
+def _field_pairs(fields: ast.expr | None) -> Iterator[tuple[str, ast.expr]]:
+    """`[("id", models.AutoField(...)), ...]` -> ("id", the field expression), ..."""
+    for el in items(fields) if fields is not None else ():
+        if isinstance(el, ast.Tuple) and len(el.elts) == 2:
+            pair = items(el)
+            yield string_value(pair[0]) or "", pair[1]
+
+
+def _defined_fields(app: str, module: ast.Module) -> dict[tuple[str, str], Column]:
+    out: dict[tuple[str, str], Column] = {}
+    cls = migration_class(module)
+    ops = class_assignments(cls).get("operations") if cls is not None else None
+    for el in items(ops) if ops is not None else ():
+        if not isinstance(el, ast.Call):
+            continue
+        args = call_args(el)
+        if args.name == "CreateModel":
+            model = (string_value(args.arg(0, "name")) or "").lower()
+            for fname, node in _field_pairs(args.arg(1, "fields")):
+                column = django_column(app, fname, node)
                 if column is not None:
-                    yield model, fname, column
-    elif args.name in ("AddField", "AlterField"):
-        model = (string_value(args.arg(0, "model_name")) or "").lower()
-        fname = string_value(args.arg(1, "name")) or ""
-        node = args.arg(2, "field")
-        column = django_column(app, fname, node) if node is not None else None
-        if column is not None:
-            yield model, fname, replace(column)
+                    out[(model, fname)] = column
+        elif args.name in ("AddField", "AlterField"):
+            model = (string_value(args.arg(0, "model_name")) or "").lower()
+            fname = string_value(args.arg(1, "name")) or ""
+            field = args.arg(2, "field")
+            column = django_column(app, fname, field) if field is not None else None
+            if column is not None:
+                out[(model, fname)] = column
+    return out

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from reviewbot.analyzers.base import AnalyzerResult, Progress
@@ -25,13 +25,16 @@ from reviewbot.core.rules import Family, RuleInfo
 _NON_TRANSACTIONAL = (OpKind.VACUUM_FULL,)
 
 
-def load_migration(path: str, text: str, layout: Layout, read: Reader, list_dir: Callable[[str], list[str]]) -> Migration:
-    """Read one migration file into operations, and decide whether its runner wraps it in a transaction."""
+def load_migration(path: str, text: str, layout: Layout, history: FieldHistory) -> Migration:
+    """Read one migration file into operations, and decide whether its runner wraps it in a transaction.
+
+    `history` is shared by every file of one analyzer run, so each module is parsed at most once.
+    """
     if layout.framework is Framework.ALEMBIC:
         ops, problems = read_alembic(text)
         return Migration(path, layout.framework, layout.runner, ops, True, problems)
     if layout.framework is Framework.DJANGO:
-        django = read_django(path, text, FieldHistory(read, list_dir))
+        django = read_django(path, text, history)
         return Migration(path, layout.framework, layout.runner, django.operations, django.atomic, django.problems)
     result = parse_sql_operations(text)
     in_tx = layout.in_transaction
@@ -95,7 +98,7 @@ def analyze_migration_source(
     layout = detect_layout(path, text, config.migrations, reader)
     if layout is None:
         return []
-    migration = load_migration(path, text, layout, reader, lambda _dir: [])
+    migration = load_migration(path, text, layout, FieldHistory(reader, lambda _dir: []))
     return check_migration(migration, config, rule_types)
 
 
@@ -135,6 +138,7 @@ class MigrationAnalyzer:
             except OSError:
                 return []
 
+        history = FieldHistory(read, list_dir)
         findings: list[Finding] = []
         migrations: list[Migration] = []
         candidates = [f for f in changes.files if f.path.endswith((".sql", ".py"))]
@@ -146,7 +150,7 @@ class MigrationAnalyzer:
             if layout is None:
                 continue
             try:
-                migrations.append(load_migration(change.path, text, layout, read, list_dir))
+                migrations.append(load_migration(change.path, text, layout, history))
             # Per-file isolation (STYLE.md §7): a crash reading one file becomes RB905 there.
             except Exception as err:  # noqa: BLE001
                 findings.append(_meta_finding(change.path, INTERNAL_ERROR, f"migration reader crashed: {err!r}", 1))

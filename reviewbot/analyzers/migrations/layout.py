@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from reviewbot.analyzers.migrations.model import Framework, Runner
-from reviewbot.config import MigrationsConfig, path_matches
+from reviewbot.config import Config, MigrationsConfig, path_matches
 
 # SQL files in these places are migrations unless configured otherwise.
 DEFAULT_SQL_GLOBS: tuple[str, ...] = (
@@ -77,6 +77,27 @@ def configured_runner(path: str, config: MigrationsConfig) -> str | None:
         if glob_match(path, entry.glob):
             return entry.runner
     return None
+
+
+def is_python_migration_path(path: str, config: Config) -> bool:
+    """Path only, no read: whether `path` is a Python migration module this analyzer owns.
+
+    Django `…/migrations/NNNN_name.py`, Alembic `…/versions/*.py`, or a `.py` file under a configured
+    migrations path with runner django or alembic (never one configured "ignore"). The Python rules
+    engine skips these files, so each is parsed once, by the migrations analyzer.
+    """
+    if not path.endswith(".py"):
+        return False
+    configured = configured_runner(path, config.migrations)
+    if configured in (Runner.DJANGO.value, Runner.ALEMBIC.value):
+        return True
+    if configured not in (None, "auto"):
+        return False
+    name = posixpath.basename(path)
+    wrapped = f"/{path}"
+    if "/versions/" in wrapped:
+        return name != "__init__.py"
+    return "/migrations/" in wrapped and _DJANGO_NAME.match(name) is not None
 
 
 def detect_layout(path: str, text: str, config: MigrationsConfig, read: Reader) -> Layout | None:

@@ -1,15 +1,20 @@
-"""Reading calls, literals and SQL strings off libcst nodes for the Alembic and Django front ends."""
+"""Reading calls, literals and SQL strings off CPython `ast` nodes for the Alembic and Django front ends."""
 
 from __future__ import annotations
 
+import ast
+import io
+import re
+import tokenize
 from dataclasses import dataclass, field
 
 import libcst as cst
-from libcst.metadata import CodeRange
 
-from reviewbot.analyzers.migrations.model import ColumnType, Default
+from reviewbot.analyzers.migrations.model import ColumnType, Default, ParseProblem
 from reviewbot.analyzers.migrations.pgtypes import normalize_type
-from reviewbot.analyzers.python.names import call_chain, dotted_name
+
+# `ast` (C parser, line numbers on every node) instead of libcst: a migration pass over a few hundred
+# Django migration modules must cost well under a second, and these readers never rewrite code.
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,10 +23,10 @@ class CallArgs:
 
     name: str
     chain: str
-    positional: tuple[cst.BaseExpression, ...]
-    keywords: dict[str, cst.BaseExpression] = field(default_factory=dict)
+    positional: tuple[ast.expr, ...]
+    keywords: dict[str, ast.expr] = field(default_factory=dict)
 
-    def arg(self, position: int | None, keyword: str) -> cst.BaseExpression | None:
+    def arg(self, position: int | None, keyword: str) -> ast.expr | None:
         if keyword in self.keywords:
             return self.keywords[keyword]
         if position is not None and position < len(self.positional):
@@ -29,72 +34,167 @@ class CallArgs:
         return None
 
 
-def call_args(call: cst.Call) -> CallArgs:
+def parse_python(text: str) -> ast.Module | ParseProblem:
+    """The module, or why it cannot be parsed (worded as the libcst parser words it when it agrees)."""
+    try:
+        return ast.parse(text)
+    except (SyntaxError, ValueError) as err:
+        return _parse_problem(text, err)
+
+
+def _parse_problem(text: str, err: SyntaxError | ValueError) -> ParseProblem:
+    # Only for the rare unparsable file: libcst words the error as the Python rules engine does.
+    try:
+        cst.parse_module(text)
+    except cst.ParserSyntaxError as cst_err:
+        return ParseProblem(f"cannot parse: {cst_err.message}", cst_err.editor_line, cst_err.editor_column)
+    if isinstance(err, SyntaxError):
+        return ParseProblem(f"cannot parse: {err.msg}", err.lineno or 1, err.offset or 1)
+    return ParseProblem(f"cannot parse: {err}", 1, 1)
+
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)?")
+
+
+def source_lines(text: str) -> list[str]:
+    """The lines `ast` numbers (ends kept): only \\n, \\r\\n and \\r end a line, unlike str.splitlines."""
+    return _LINE.findall(text)
+
+
+def dotted_name(node: ast.expr) -> str | None:
+    """`settings.AUTH_USER_MODEL` -> "settings.AUTH_USER_MODEL"; None if not a plain chain."""
+    parts: list[str] = []
+    current = node
+    while isinstance(current, ast.Attribute):
+        parts.append(current.attr)
+        current = current.value
+    if isinstance(current, ast.Name):
+        parts.append(current.id)
+        return ".".join(reversed(parts))
+    return None
+
+
+def call_chain(node: ast.expr) -> str | None:
+    """Like dotted_name, but looks through calls and subscripts: `op.batch_alter_table`, `Foo().bar`."""
+    parts: list[str] = []
+    current = node
+    while True:
+        if isinstance(current, ast.Attribute):
+            parts.append(current.attr)
+            current = current.value
+        elif isinstance(current, ast.Call):
+            current = current.func
+        elif isinstance(current, ast.Subscript):
+            current = current.value
+        elif isinstance(current, ast.Name):
+            parts.append(current.id)
+            return ".".join(reversed(parts))
+        else:
+            return ".".join(reversed(parts)) if parts else None
+
+
+def items(node: ast.expr) -> list[ast.expr]:
+    """The elements of a list or tuple display, `*x` read as `x`; [] for anything else."""
+    if not isinstance(node, ast.List | ast.Tuple):
+        return []
+    return [el.value if isinstance(el, ast.Starred) else el for el in node.elts]
+
+
+def call_args(call: ast.Call) -> CallArgs:
     chain = call_chain(call.func) or ""
-    positional: list[cst.BaseExpression] = []
-    keywords: dict[str, cst.BaseExpression] = {}
-    for arg in call.args:
-        if arg.keyword is not None:
-            keywords[arg.keyword.value] = arg.value
-        elif not arg.star:
-            positional.append(arg.value)
-    return CallArgs(chain.rsplit(".", 1)[-1], chain, tuple(positional), keywords)
+    positional = tuple(arg for arg in call.args if not isinstance(arg, ast.Starred))
+    keywords = {kw.arg: kw.value for kw in call.keywords if kw.arg is not None}
+    return CallArgs(chain.rsplit(".", 1)[-1], chain, positional, keywords)
 
 
-def string_value(node: cst.BaseExpression | None) -> str | None:
+def _first_argument(call: ast.Call) -> ast.expr | None:
+    if call.args:
+        first = call.args[0]
+        return first.value if isinstance(first, ast.Starred) else first
+    return call.keywords[0].value if call.keywords else None
+
+
+def string_value(node: ast.expr | None) -> str | None:
     """A literal string (also implicit concatenation and `sa.text("…")`), else None."""
-    if isinstance(node, cst.SimpleString | cst.ConcatenatedString):
-        value = node.evaluated_value
-        return value if isinstance(value, str) else None
-    if isinstance(node, cst.Call) and node.args and (call_chain(node.func) or "").endswith("text"):
-        return string_value(node.args[0].value)
+    if isinstance(node, ast.Constant):
+        return node.value if isinstance(node.value, str) else None
+    if isinstance(node, ast.Call) and (call_chain(node.func) or "").endswith("text"):
+        first = _first_argument(node)
+        return string_value(first) if first is not None else None
     return None
 
 
-def literal_bool(node: cst.BaseExpression | None) -> bool | None:
-    if isinstance(node, cst.Name) and node.value in ("True", "False"):
-        return node.value == "True"
+def literal_bool(node: ast.expr | None) -> bool | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, bool):
+        return node.value
     return None
 
 
-def literal_int(node: cst.BaseExpression | None) -> int | None:
-    if isinstance(node, cst.Integer):
-        return int(node.evaluated_value)
+def literal_int(node: ast.expr | None) -> int | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
+        return node.value
     return None
 
 
-def string_items(node: cst.BaseExpression | None) -> tuple[str, ...]:
+def string_items(node: ast.expr | None) -> tuple[str, ...]:
     """`["a", "b"]` / `("a",)` -> ("a", "b"); a single string -> (it,)."""
     single = string_value(node)
     if single is not None:
         return (single,)
-    if isinstance(node, cst.List | cst.Tuple):
-        return tuple(v for el in node.elements if (v := string_value(el.value)) is not None)
-    return ()
+    if node is None:
+        return ()
+    return tuple(v for el in items(node) if (v := string_value(el)) is not None)
 
 
-def sql_start(node: cst.BaseExpression, where: CodeRange) -> tuple[int, str] | None:
-    """For a literal SQL string: (file line of the string's first content line, the SQL)."""
-    target: cst.BaseExpression = node
-    if isinstance(target, cst.Call) and target.args:
-        target = target.args[0].value
+def _segment(lines: list[str], node: ast.expr) -> str:
+    """The source text of a node (ast columns are UTF-8 byte offsets)."""
+    end_line = node.end_lineno or node.lineno
+    end_col = node.end_col_offset if node.end_col_offset is not None else len(lines[end_line - 1].encode())
+    if node.lineno == end_line:
+        return lines[node.lineno - 1].encode()[node.col_offset : end_col].decode()
+    head = lines[node.lineno - 1].encode()[node.col_offset :].decode()
+    middle = lines[node.lineno : end_line - 1]
+    tail = lines[end_line - 1].encode()[:end_col].decode()
+    return "".join([head, *middle, tail])
+
+
+def _single_literal(segment: str) -> bool:
+    """Whether a string constant's source is one literal (not an implicit concatenation)."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(f"({segment})").readline))
+    except (tokenize.TokenError, SyntaxError):
+        return False
+    return sum(1 for tok in tokens if tok.type == tokenize.STRING) == 1
+
+
+def sql_start(node: ast.expr, lines: list[str]) -> tuple[int, str] | None:
+    """For a literal SQL string: (file line of the string's first content line, the SQL).
+
+    `lines` is the module source split by `source_lines`.
+    """
+    target = node
+    if isinstance(target, ast.Call):
+        first = _first_argument(target)
+        if first is None:
+            return None
+        target = first
     sql = string_value(target)
     if sql is None:
         return None
-    line = where.start.line
-    if isinstance(target, cst.SimpleString):
-        quote = target.quote
-        prefix = target.prefix
-        raw = target.value[len(prefix) + len(quote) :]
+    line = node.lineno
+    if isinstance(target, ast.Constant) and not sql.startswith("\n"):
+        segment = _segment(lines, target)
+        raw = segment.lstrip("rRbBuUfF")
+        quote = raw[:3] if raw[:3] in ('"""', "'''") else raw[:1]
         # A triple-quoted string that opens with a newline starts its SQL on the next line.
-        if raw.startswith("\n") and not sql.startswith("\n"):
+        if raw[len(quote) :].startswith("\n") and _single_literal(segment):
             line += 1
     return line, sql
 
 
-def function_default(node: cst.BaseExpression) -> Default | None:
+def function_default(node: ast.expr) -> Default | None:
     """`sa.func.now()`, `Now()`, `RandomUUID()` -> a Default naming the function."""
-    if not isinstance(node, cst.Call):
+    if not isinstance(node, ast.Call):
         return None
     name = (call_chain(node.func) or "").rsplit(".", 1)[-1]
     known = {
@@ -107,9 +207,9 @@ def function_default(node: cst.BaseExpression) -> Default | None:
     return Default(f"{name}()", volatile=volatile)
 
 
-def expression_type_name(node: cst.BaseExpression | None) -> tuple[str, CallArgs | None]:
+def expression_type_name(node: ast.expr | None) -> tuple[str, CallArgs | None]:
     """`sa.String(50)` -> ("String", args); `sa.Integer` -> ("Integer", None)."""
-    if isinstance(node, cst.Call):
+    if isinstance(node, ast.Call):
         args = call_args(node)
         return args.name, args
     if node is not None:
@@ -132,7 +232,7 @@ _SA_TYPES: dict[str, str] = {
 }
 
 
-def sqlalchemy_type(node: cst.BaseExpression | None) -> ColumnType | None:
+def sqlalchemy_type(node: ast.expr | None) -> ColumnType | None:
     """The PostgreSQL type an SQLAlchemy type expression renders to."""
     name, args = expression_type_name(node)
     base = _SA_TYPES.get(name)
@@ -143,8 +243,6 @@ def sqlalchemy_type(node: cst.BaseExpression | None) -> ColumnType | None:
         if base == "varchar":
             length = literal_int(args.arg(0, "length"))
             mods = (length,) if length is not None else ()
-            if length is None:
-                base = "varchar"
         elif base == "numeric":
             precision = literal_int(args.arg(0, "precision"))
             scale = literal_int(args.arg(1, "scale"))

@@ -6,8 +6,10 @@ from dataclasses import replace
 
 from reviewbot.analyzers.base import NullProgress
 from reviewbot.analyzers.migrations.engine import MigrationAnalyzer, analyze_migration_source
+from reviewbot.analyzers.migrations.rules.lock_without_timeout import LockWithoutTimeout
 from reviewbot.config import Config, MigrationPath, MigrationsConfig
 from reviewbot.core.changes import ChangeSet, FileChange, FileStatus
+from reviewbot.core.findings import Severity
 
 
 def codes(findings):
@@ -217,3 +219,9 @@ def test_select_and_ignore_apply_to_migration_rules():
     sql = "ALTER TABLE payments DROP COLUMN legacy;\n"
     config = Config(ignore=("RB412",))
     assert [f.rule for f in analyze_migration_source("migrations/0001_x.sql", sql, config)] == ["RB411"]
+
+
+def test_lock_without_timeout_is_a_warning_by_default_and_explains_the_runner_option():
+    [finding] = run("migrations/0001_x.sql", "ALTER TABLE payments ADD COLUMN note text;\n")
+    assert (finding.rule, finding.severity) == ("RB412", Severity.WARNING)
+    assert "lock-timeout-set-by-runner = true" in LockWithoutTimeout.rationale

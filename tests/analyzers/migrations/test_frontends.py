@@ -158,3 +158,70 @@ def test_money_float_columns_in_django_and_alembic_are_rb108_even_on_new_tables(
     findings = run("billing/migrations/0001_initial.py", src)
     assert [(f.rule, f.family) for f in findings] == [("RB108", "money")]
     assert "fee_amount" in findings[0].message
+
+
+def test_django_alter_field_uses_the_latest_earlier_definition_in_the_same_app(tmp_path):
+    app = tmp_path / "payments" / "migrations"
+    app.mkdir(parents=True)
+    widen = django('migrations.AlterField(model_name="payment", name="amount", '
+                   'field=models.DecimalField(max_digits=19, decimal_places=4)),\n')
+    files = {
+        "0001_initial.py": django('''\
+            migrations.CreateModel(name="Payment", fields=[
+                ("id", models.BigAutoField(primary_key=True)),
+                ("amount", models.DecimalField(max_digits=19, decimal_places=2)),
+            ]),
+        '''),
+        "0002_widen.py": widen,
+        "0003_again.py": widen,
+        "0004_later.py": django('migrations.AlterField(model_name="payment", name="amount", field=models.FloatField()),\n'),
+    }
+    for name, text in files.items():
+        (app / name).write_text(text)
+    changed = ("0002_widen.py", "0003_again.py")
+    changes = ChangeSet(root=str(tmp_path), files=tuple(
+        FileChange(f"payments/migrations/{name}", FileStatus.ADDED, text=files[name]) for name in changed))
+    findings = MigrationAnalyzer().analyze(changes, Config(), NullProgress()).findings
+    assert sorted((f.path, f.rule, f.line) for f in findings) == [("payments/migrations/0002_widen.py", "RB405", 7)]
+
+
+def test_django_field_history_is_not_carried_over_between_runs(tmp_path):
+    app = tmp_path / "payments" / "migrations"
+    app.mkdir(parents=True)
+    alter = django('migrations.AlterField(model_name="payment", name="note", field=models.CharField(max_length=200)),\n')
+    (app / "0002_alter.py").write_text(alter)
+    changes = ChangeSet(root=str(tmp_path), files=(FileChange("payments/migrations/0002_alter.py", FileStatus.ADDED),))
+    analyzer = MigrationAnalyzer()
+
+    def run_with(initial_field):
+        initial = django(f'migrations.CreateModel(name="Payment", fields=[("note", {initial_field})]),\n')
+        (app / "0001_initial.py").write_text(initial)
+        return [(f.rule, f.path) for f in analyzer.analyze(changes, Config(), NullProgress()).findings]
+
+    assert run_with("models.CharField(max_length=200)") == []
+    assert run_with("models.IntegerField()") == [("RB405", "payments/migrations/0002_alter.py")]
+    assert run_with("models.CharField(max_length=200)") == []
+
+
+def test_django_run_sql_pieces_start_on_their_own_lines():
+    src = django('''\
+        migrations.RunSQL([
+            ("""
+            CREATE INDEX ix_a ON payments_payment (a);
+            """, None),
+            "CREATE INDEX ix_b "
+            "ON payments_payment (b)",
+            (
+                """CREATE INDEX ix_c ON payments_payment (c)"""
+            ),
+        ]),
+    ''')
+    assert codes(run("payments/migrations/0006_x.py", src)) == [("RB401", 9), ("RB401", 11), ("RB401", 14)]
+
+
+def test_unparsable_django_migration_is_one_rb901_with_the_parser_message():
+    src = django('migrations.AddField(model_name="payment", name="note", field=models.TextField()),\n')
+    src = src.replace("    operations = [", "    operations = = [")
+    [finding] = run("payments/migrations/0007_x.py", src)
+    assert finding.rule == "RB901"
+    assert finding.message.startswith("cannot parse: parser error: error at 5:")

@@ -7,12 +7,16 @@ from collections.abc import Iterator
 from reviewbot.analyzers.migrations.model import Framework
 from reviewbot.analyzers.migrations.rule import POSTGRES_DOCS, MigrationRule, Report
 from reviewbot.analyzers.migrations.timeline import Timeline, lock_of
+from reviewbot.core.findings import Severity
 from reviewbot.core.rules import Bad, Good
 
 
 class LockWithoutTimeout(MigrationRule):
     code = "RB412"
     name = "lock-without-timeout"
+    # A warning, not an error: it fires on most migrations of real projects (squawk's equivalent is the
+    # noisiest migration rule there is), and many teams set lock_timeout once, in the runner.
+    severity = Severity.WARNING
     summary = "A write-blocking lock on an existing table is requested with no non-zero lock_timeout set."
     lock = (
         "Any write-blocking lock (SHARE and stronger). While it waits behind a long transaction, every "
@@ -26,8 +30,10 @@ class LockWithoutTimeout(MigrationRule):
         "migration fail fast and retry instead. CONCURRENTLY builds, VALIDATE and ADD VALUE do not block "
         "writes and need none (a lock_timeout would even cancel a CONCURRENTLY build). SQL: `SET "
         "lock_timeout = '2s';` first. Alembic: `op.execute(\"SET lock_timeout = '2s'\")` at the top of "
-        "upgrade(). Django: a first `migrations.RunSQL(\"SET lock_timeout = '2s'\")`, or set "
-        "migrations.lock-timeout-set-by-runner when the role or connection sets it."
+        "upgrade(). Django: a first `migrations.RunSQL(\"SET lock_timeout = '2s'\")`. Teams who set "
+        "lock_timeout in the runner (the role, the connection options, env.py or the deploy script) set "
+        "`lock-timeout-set-by-runner = true` under [tool.reviewbot.migrations], which silences this rule. "
+        "It is a warning by default because it fires on most migrations of real projects."
     )
     help = "SET lock_timeout (e.g. '2s') before the first write-blocking statement, and retry on timeout."
     recipes = {

@@ -81,6 +81,7 @@ SAFE_SNIPPETS = {
         "    return refunded_cents / captured_cents\n"
     ),
     "float of a ratio": "def f(order):\n    refund_ratio = float(order.refunded) / float(order.total)\n",
+    "infinity as an unlimited total": "def f():\n    max_total = float('inf')\n    return max_total\n",
     "float in a log call": "def f(order):\n    logger.info('total %s', float(order.total))\n",
     "float in a metrics call": "def f(order):\n    statsd.gauge('checkout.total', float(order.total))\n",
     "comparison with 0.0": "def ok(payment):\n    return payment.amount > 0.0\n",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from reviewbot.analyzers.python.names import string_value
 from reviewbot.analyzers.python.rule import PythonRule
 from reviewbot.analyzers.python.rules.money.flow import Flow
 from reviewbot.analyzers.python.rules.money.shapes import (
@@ -14,6 +15,14 @@ from reviewbot.analyzers.python.rules.money.shapes import (
 from reviewbot.analyzers.python.rules.money.values import positional_args
 from reviewbot.core.findings import Severity
 from reviewbot.core.rules import Bad, Family, Good
+
+_SPECIAL_FLOATS = frozenset({"inf", "+inf", "-inf", "infinity", "-infinity", "nan"})
+
+
+def _is_special_float(node: cst.BaseExpression) -> bool:
+    """`float("inf")`, `float("nan")`: sentinels for "no limit", never an amount."""
+    text = string_value(node)
+    return text is not None and text.strip().lower() in _SPECIAL_FLOATS
 
 
 class FloatConversionOfAmount(PythonRule):
@@ -103,7 +112,7 @@ class FloatConversionOfAmount(PythonRule):
         if not isinstance(func, cst.Name) or func.value != "float" or "float" in self.ctx.imports:
             return
         args = positional_args(node)
-        if len(args) != 1:
+        if len(args) != 1 or _is_special_float(args[0]):
             return
         if self._is_ratio_destination(node):
             return

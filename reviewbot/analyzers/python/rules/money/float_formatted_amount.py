@@ -42,6 +42,13 @@ class FloatFormattedAmount(PythonRule):
     examples = (
         Bad(
             """\
+            def describe_charge(intent_id: str, amount: int) -> dict[str, str]:
+                return {"intent": intent_id, "display_amount": f"{amount:.2f}"}
+            """,
+            line=2,
+        ),
+        Bad(
+            """\
             def mollie_amount(payment) -> dict:
                 return {"currency": payment.currency, "value": f"{payment.amount / 100:.2f}"}
             """,
@@ -174,6 +181,9 @@ class FloatFormattedAmount(PythonRule):
             return  # RB104 reports the division itself
         if value.num is Num.FLOAT or self._is_plain_division(flow, expr):
             self.report(expr, f"float money value `{flow.text(expr)}` is formatted with `{spec}`")
+        elif value.num is Num.INT:
+            # An int amount is in minor units: `.2f` turns 1999 cents into "1999.00" via a float.
+            self.report(expr, f"integer money value `{flow.text(expr)}` is formatted as a float with `{spec}`")
 
     @staticmethod
     def _is_minor_units_division(flow: Flow, expr: cst.BaseExpression) -> bool:

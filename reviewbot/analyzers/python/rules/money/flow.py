@@ -53,9 +53,6 @@ class Env:
     def mark(self, statement: cst.CSTNode) -> None:
         self.order[id(statement)] = len(self.order) + 1
 
-    def __contains__(self, name: str) -> bool:
-        return self.get(name) is not None
-
 
 @dataclass(slots=True)
 class _FileFacts:

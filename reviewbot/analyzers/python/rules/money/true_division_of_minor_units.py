@@ -34,6 +34,13 @@ class TrueDivisionOfMinorUnits(PythonRule):
     examples = (
         Bad(
             """\
+            def goodwill_refund(intent, percent: int) -> int:
+                return int(intent.amount_captured * percent / 100)
+            """,
+            line=2,
+        ),
+        Bad(
+            """\
             def to_major_units(amount_cents: int) -> str:
                 return str(amount_cents / 100)
             """,
@@ -108,7 +115,10 @@ class TrueDivisionOfMinorUnits(PythonRule):
     def _check(self, node: cst.CSTNode, left: cst.BaseExpression, right: cst.BaseExpression) -> None:
         flow = Flow(self.ctx)
         dividend = flow.value(left)
-        if not dividend.money or dividend.num is not Num.INT:
+        # `int(amount * pct / 100)` truncates a float back to an integer amount: whatever the
+        # dividend's declared type, the result is integer money computed through a float.
+        truncated = dividend.money and dividend.num is not Num.DECIMAL and self._is_truncated_to_int(node)
+        if not dividend.money or (dividend.num is not Num.INT and not truncated):
             return
         divisor = flow.value(right)
         if divisor.money or divisor.num is Num.DECIMAL:
@@ -120,6 +130,18 @@ class TrueDivisionOfMinorUnits(PythonRule):
         if is_inside_reporting_call(self.ctx):
             return
         self.report(node, f"integer money `{flow.text(left)}` is divided with `/`, giving a float")
+
+    def _is_truncated_to_int(self, node: cst.CSTNode) -> bool:
+        parents = self.ctx.parents
+        if not isinstance(node, cst.BinaryOperation) or len(parents) < 2:
+            return False
+        arg, call = parents[-1], parents[-2]
+        return (
+            isinstance(arg, cst.Arg)
+            and isinstance(call, cst.Call)
+            and isinstance(call.func, cst.Name)
+            and call.func.value in ("int", "round")
+        )
 
     def _is_decimal_argument(self, node: cst.BinaryOperation) -> bool:
         parents = self.ctx.parents

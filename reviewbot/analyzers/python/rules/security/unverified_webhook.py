@@ -20,7 +20,8 @@ _EVENT_KEYS = frozenset({"type", "event_type", "eventCode", "event", "kind", "ac
 _ACTION_WORDS = frozenset(
     {"save", "update", "delay", "apply", "async", "execute", "commit", "handle", "handler", "process",
      "dispatch", "fulfill", "fulfil", "mark", "capture", "refund", "credit", "debit", "settle", "cancel",
-     "complete", "create", "send", "enqueue", "publish", "emit", "record", "apply_async"}
+     "complete", "create", "send", "enqueue", "publish", "emit", "record", "apply_async", "reconcile",
+     "ingest", "book", "void", "payout", "transfer", "insert", "upsert", "store", "persist"}
 )
 _PSP_WORDS = frozenset({"mollie", "stripe", "psp", "gateway", "paypal", "adyen", "braintree", "checkout"})
 _ENDPOINT_METHODS = frozenset({"post", "put", "dispatch", "handle", "__call__", "create", "receive"})

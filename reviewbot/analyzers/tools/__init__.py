@@ -1,0 +1,1 @@
+"""External tools as analyzers: ruff, mypy, semgrep (and the semgrep pack)."""

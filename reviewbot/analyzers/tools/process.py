@@ -1,0 +1,128 @@
+"""Run one external tool: an argument list, a timeout, captured text output, never a shell."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from reviewbot.core.changes import FileChange
+from reviewbot.errors import ToolError
+
+# Output beyond this is not read as findings; a tool that prints more is misconfigured.
+MAX_QUOTED_LINE_CHARS = 300
+
+
+@dataclass(frozen=True, slots=True)
+class ToolRun:
+    """What one tool invocation printed and how it exited."""
+
+    tool: str
+    argv: tuple[str, ...]
+    exit_code: int
+    stdout: str
+    stderr: str
+    seconds: float
+
+
+def run_tool(
+    tool: str,
+    argv: Sequence[str],
+    *,
+    cwd: str | Path,
+    timeout_seconds: float,
+    install_hint: str,
+    env: Mapping[str, str] | None = None,
+    stdin: str | None = None,
+) -> ToolRun:
+    """Run `argv` in `cwd`; ToolError when it cannot start or runs past its timeout."""
+    started = time.perf_counter()
+    full_env = {**os.environ, **(env or {})}
+    try:
+        # An argument list built by the adapters; never a shell.
+        done = subprocess.run(
+            list(argv),
+            cwd=str(cwd),
+            env=full_env,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            timeout=timeout_seconds,
+            check=False,
+        )
+    except FileNotFoundError as err:
+        raise ToolError(f"{tool} is not installed: cannot run {argv[0]!r}", hint=install_hint) from err
+    except PermissionError as err:
+        raise ToolError(f"{tool} cannot be executed: {argv[0]!r} ({err.strerror})", hint=install_hint) from err
+    except subprocess.TimeoutExpired as err:
+        raise ToolError(
+            f"{tool} did not finish within {timeout_seconds:g} seconds",
+            hint="raise tool-timeout-seconds in [tool.reviewbot], or review fewer files at once",
+        ) from err
+    return ToolRun(
+        tool=tool,
+        argv=tuple(argv),
+        exit_code=done.returncode,
+        stdout=done.stdout,
+        stderr=done.stderr,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def find_executable(name: str, configured: str = "") -> list[str] | None:
+    """The command for `name`: the configured one, the one beside this Python, or PATH."""
+    if configured:
+        return configured.split() if " " in configured and not Path(configured).exists() else [configured]
+    beside = Path(sys.executable).parent / name
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return [str(beside)]
+    on_path = shutil.which(name)
+    if on_path:
+        return [on_path]
+    return None
+
+
+def quote_line(line: str) -> str:
+    """One output line, trimmed to a length a message can carry."""
+    text = line.strip()
+    if len(text) > MAX_QUOTED_LINE_CHARS:
+        return text[: MAX_QUOTED_LINE_CHARS - 1] + "…"
+    return text
+
+
+def relative_path(path: str, root: str | Path) -> str:
+    """A tool's path (absolute or relative to the root) as a repository-relative posix path."""
+    candidate = Path(path)
+    base = Path(root).resolve()
+    if candidate.is_absolute():
+        try:
+            return candidate.resolve().relative_to(base).as_posix()
+        except ValueError:
+            return candidate.as_posix()
+    return candidate.as_posix().removeprefix("./")
+
+
+def unsaved_texts(root: str | Path, files: Sequence[FileChange]) -> dict[str, str]:
+    """Files whose reviewed text (staged, patched) differs from the working tree: path -> text.
+
+    Tools read files from disk, so these must be shown to them another way (mypy's
+    --shadow-file, ruff's stdin, a temporary copy for semgrep).
+    """
+    out: dict[str, str] = {}
+    for change in files:
+        if change.text is None:
+            continue
+        try:
+            on_disk = (Path(root) / change.path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            on_disk = None
+        if on_disk != change.text:
+            out[change.path] = change.text
+    return out

@@ -1,0 +1,1 @@
+"""The semgrep rule pack (YAML); installed as the package `reviewbot.pack`."""

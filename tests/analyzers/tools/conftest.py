@@ -1,0 +1,69 @@
+"""Fixtures for the tool adapters: the isolated semgrep, configs and change sets."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from reviewbot.config import Config, MypyConfig
+from reviewbot.core.changes import ChangeSet, FileChange, Mode
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+FIXTURES = REPO_ROOT / "tests" / "fixtures_tools"
+ISOLATED_SEMGREP = REPO_ROOT / ".venv-semgrep" / "bin" / "semgrep"
+SEMGREP_INSTALL = (
+    "semgrep is needed for these tests: python3 -m venv .venv-semgrep && "
+    ".venv-semgrep/bin/pip install semgrep (or set REVIEWBOT_SEMGREP to a semgrep executable)"
+)
+
+
+@pytest.fixture(scope="session")
+def semgrep_command() -> str:
+    """The isolated semgrep: $REVIEWBOT_SEMGREP, else .venv-semgrep/bin/semgrep; fails when absent."""
+    configured = os.environ.get("REVIEWBOT_SEMGREP", "").strip()
+    if configured and (Path(configured).is_file() or shutil.which(configured)):
+        return configured
+    if ISOLATED_SEMGREP.is_file():
+        return str(ISOLATED_SEMGREP)
+    pytest.fail(SEMGREP_INSTALL)
+
+
+@pytest.fixture
+def with_semgrep(semgrep_command: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("REVIEWBOT_SEMGREP", semgrep_command)
+    return semgrep_command
+
+
+@pytest.fixture
+def tool_config(tmp_path: Path):
+    def make(root: Path, **changes: object) -> Config:
+        base = Config(root=str(root), mypy=MypyConfig(cache_dir=str(tmp_path / "mypy-cache")))
+        return base.override(**changes) if changes else base
+
+    return make
+
+
+def _audit(root: Path, *paths: str) -> ChangeSet:
+    return ChangeSet(root=str(root), files=tuple(FileChange(path=p) for p in paths), mode=Mode.AUDIT)
+
+
+def _write(root: Path, rel: str, text: str) -> Path:
+    target = root / rel
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    return target
+
+
+@pytest.fixture
+def audit():
+    """An audit change set over whole files, as `reviewbot audit` builds it."""
+    return _audit
+
+
+@pytest.fixture
+def write():
+    """Write a file under a root, creating directories."""
+    return _write

@@ -1,0 +1,110 @@
+"""Secrets are replaced by placeholders before anything leaves reviewbot; identifiers survive."""
+
+from __future__ import annotations
+
+import pytest
+
+from reviewbot.summary.redact import is_luhn_valid, is_secret_path, redact, scrub
+from tests.summary.conftest import (
+    STRIPE_LIVE,
+    STRIPE_PUBLISHABLE,
+    STRIPE_RESTRICTED,
+    STRIPE_TEST,
+    WEBHOOK_SECRET,
+)
+
+AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+PRIVATE_KEY = (
+    "-----BEGIN RSA PRIVATE KEY-----\n"
+    "MIIEowIBAAKCAQEA1c7Yx9AbCdEfGhIjKlMnOpQrStUvWxYz\n"
+    "q2w3e4r5t6y7u8i9o0pPaSdFgHjKlZxCvBnM1234567890ab\n"
+    "-----END RSA PRIVATE KEY-----"
+)
+JWT = (
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJjdXNfMTIzIiwicm9sZSI6ImFkbWluIn0."
+    "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        (f'stripe.api_key = "{STRIPE_LIVE}"', STRIPE_LIVE),
+        (f"client = StripeClient('{STRIPE_TEST}')", STRIPE_TEST),
+        ("RESTRICTED = " + STRIPE_RESTRICTED, STRIPE_RESTRICTED),
+        ("publishable: " + STRIPE_PUBLISHABLE, STRIPE_PUBLISHABLE),
+        (f"verify(payload, sig, '{WEBHOOK_SECRET}')", WEBHOOK_SECRET),
+        ("aws_access_key_id = AKIAIOSFODNN7EXAMPLE", "AKIAIOSFODNN7EXAMPLE"),
+        (f"aws_secret_access_key = {AWS_SECRET}", AWS_SECRET),
+        (f"AWS_SECRET_ACCESS_KEY={AWS_SECRET}", AWS_SECRET),
+        (f"headers = {{'Authorization': 'Bearer {JWT}'}}", JWT),
+        ("ADYEN_API_KEY=AQEyhmfxK4nJbhdGw0m/n3Q5qf3VaY9UCJ14", "AQEyhmfxK4nJbhdGw0m/n3Q5qf3VaY9UCJ14"),
+        ("export PAYPAL_CLIENT_SECRET='EHr8a9sd7f6g5h4j3k2l1'", "EHr8a9sd7f6g5h4j3k2l1"),
+        ('settings = {"webhook_secret": "s3cr3t-value-from-dashboard"}', "s3cr3t-value-from-dashboard"),
+        ('connect(password="correct-horse-battery")', "correct-horse-battery"),
+        ("DATABASE_URL=postgres://payments:Hunter2Hunter2@db:5432/pay", "Hunter2Hunter2"),
+        ("card = '4242 4242 4242 4242'", "4242 4242 4242 4242"),
+        ("pan=5555-5555-5555-4444", "5555-5555-5555-4444"),
+        ("amex 378282246310005 on file", "378282246310005"),
+    ],
+)
+def test_secret_values_are_replaced_by_a_placeholder(text, secret):
+    out = redact(text)
+    assert secret not in out
+    assert "[REDACTED:" in out
+
+
+def test_a_private_key_block_is_replaced_and_line_numbers_after_it_stay_true():
+    text = f"KEY = '''\n{PRIVATE_KEY}\n'''\ncharge()\n"
+    out = redact(text)
+    assert "MIIEowIBAAKCAQEA" not in out and "BEGIN RSA PRIVATE KEY" not in out
+    assert out.count("\n") == text.count("\n")
+    assert out.splitlines()[-1] == "charge()"
+
+
+def test_a_private_key_cut_off_by_a_hunk_is_still_redacted():
+    text = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n"
+    assert "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC" not in redact(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'api_key = os.environ["STRIPE_SECRET_KEY"]',
+        "token = process.env.GITHUB_TOKEN",
+        "STRIPE_SECRET_KEY=${STRIPE_SECRET_KEY}",
+        "def rotate_webhook_secret(secret_id: str) -> None:",
+        "order_id = 4242424242424241",  # not Luhn-valid
+        "created_ms = 1700000000000",  # starts with 1: no card network
+        "amount_cents = 1999",
+        "idempotency_key = f'refund-{refund.id}'",
+    ],
+)
+def test_identifiers_references_and_ordinary_numbers_are_kept(text):
+    assert redact(text) == text
+
+
+def test_scrub_counts_what_it_replaced():
+    result = scrub(STRIPE_LIVE + " and 4000 0566 5566 5556")
+    assert sorted(result.kinds) == ["card-number", "psp-key"]
+    assert result.count == 2
+
+
+def test_luhn_check_accepts_test_cards_and_rejects_a_changed_digit():
+    assert is_luhn_valid("4242424242424242")
+    assert not is_luhn_valid("4242424242424241")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [".env", ".env.production", "config/.env.local", "deploy/stripe.pem", "certs/server.key", "id_rsa",
+     ".ssh/id_ed25519.pub", "credentials.json", "aws/credentials", "keystore.p12", "client.pfx",
+     "config/secrets.yaml"],
+)
+def test_secret_files_are_recognised_by_name(path):
+    assert is_secret_path(path)
+
+
+@pytest.mark.parametrize("path", ["payments/secrets_rotation.py", "payments/keys.py", "docs/env.md", "README.md"])
+def test_ordinary_source_files_are_not_secret_files(path):
+    assert not is_secret_path(path)
