@@ -10,10 +10,12 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reviewbot.clients.github import DEFAULT_API_URL, GitHubClient, ReadOnlyTokenError, ReviewComment
 from reviewbot.config import Config, validate_config
 from reviewbot.core.changes import ChangeSet
+from reviewbot.core.findings import Finding
 from reviewbot.errors import EXIT_ERROR, GitHubError, SourceError, UsageError
 from reviewbot.pipeline import RunResult, load, resolve_tools, run
 from reviewbot.reporters.base import ReportInput
@@ -26,6 +28,9 @@ from reviewbot.sources.gitcmd import git, repo_root
 from reviewbot.sources.github_pr import PR_EVENTS, PullRequestRef, collect_pull_request, read_event, read_pull
 from reviewbot.summary.deterministic import SummaryInput, ToolTiming, render_summary
 from reviewbot.summary.redact import redact
+
+if TYPE_CHECKING:
+    from reviewbot.summary.llm import LlmOutcome
 
 Write = Callable[[str], None]
 CONFIG_NAMES = ("reviewbot.toml", "pyproject.toml")
@@ -91,7 +96,17 @@ def run_review(
     # Secrets never reach a comment, a check run or a log (STYLE.md §7): messages are redacted once here.
     findings = tuple(f.with_changes(message=redact(f.message), help=redact(f.help)) for f in result.findings)
     all_notes = (*notes, *config_notes, *result.notes)
-    extra = llm_section(result) if llm_section is not None else None
+    llm_findings: tuple[Finding, ...] = ()
+    if llm_section is not None:
+        extra = llm_section(result)
+    else:
+        # The verdict is already decided; the model only adds an advisory section and notes.
+        llm = _llm_outcome(env, config, result, pr, sleep)
+        extra = llm.section if llm is not None else None
+        if llm is not None:
+            llm_findings = llm.findings
+            all_notes = (*all_notes, *((llm.note,) if llm.note else ()))
+    posted = (*findings, *llm_findings)
     incomplete = False
     read_only = client is None
     plan = ReviewPlan((), (), frozenset(), ())
@@ -103,7 +118,7 @@ def run_review(
             log(f"could not read the PR's review comments: {err.message}")
             incomplete, client = True, None
     plan = plan_review(
-        findings, changes, existing, config.github.max_inline_comments, rules, _source_lines(changes)
+        posted, changes, existing, config.github.max_inline_comments, rules, _source_lines(changes)
     )
     summary_input = SummaryInput(
         findings=findings,
@@ -122,7 +137,7 @@ def run_review(
     if client is not None:
         try:
             post_check_run(client, config.github.check_name, pr.head_sha, result.gate.verdict,
-                           findings, rules, summary, stable)
+                           posted, rules, summary, stable)
             outcome = post_review(client, pr.number, pr.head_sha, plan)
             upsert_summary_comment(client, pr.number, summary, stable)
             log(f"posted {outcome.posted} inline comments, resolved {outcome.resolved}")
@@ -152,6 +167,21 @@ def run_review(
     if incomplete:
         return EXIT_ERROR
     return 0 if result.gate.verdict.passed else 1
+
+
+def _llm_outcome(
+    env: Mapping[str, str], config: Config, result: RunResult, pr: PullRequestRef, sleep: Callable[[float], None]
+) -> LlmOutcome | None:
+    """One advisory model call when ANTHROPIC_API_KEY is set; None (and no network at all) otherwise."""
+    from reviewbot.clients.anthropic import client_from_env
+    from reviewbot.summary.llm import LlmRequest, summarize
+
+    client = client_from_env(
+        env, timeout_seconds=config.llm.timeout_seconds, max_retries=config.llm.max_retries, sleep=sleep
+    )
+    if client is None:
+        return None
+    return summarize(LlmRequest(result.changes, result.findings, pr.title, pr.body), config.llm, client)
 
 
 def _pull_request(

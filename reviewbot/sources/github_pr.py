@@ -32,6 +32,7 @@ class PullRequestRef:
     head_repo: str | None  # None when the fork was deleted
     title: str = ""
     changed_files: int = 0
+    body: str = ""
 
     @property
     def is_fork(self) -> bool:
@@ -68,6 +69,7 @@ def read_event(path: Path, repo: str | None = None) -> PullRequestRef:
         head_repo=str(head_repo["full_name"]) if head_repo.get("full_name") else None,
         title=str(pull.get("title") or ""),
         changed_files=pull["changed_files"] if isinstance(pull.get("changed_files"), int) else 0,
+        body=str(pull.get("body") or ""),
     )
 
 

@@ -79,3 +79,20 @@ def test_staged_mode_checks_only_what_is_staged(repo, cli):
     repo.write("app/x.py", "def broken(:\n")  # not staged
     result = cli(["diff", "--staged", "--tools", "none"], repo.path)
     assert result.exit_code == 0, result.stdout
+
+
+def test_each_file_is_parsed_by_one_analyzer_migration_modules_by_the_migrations_gate(repo, cli):
+    import json
+
+    repo.write("shop/models.py", "from decimal import Decimal\n\nPRICE = Decimal('1.00')\n")
+    repo.write(
+        "shop/migrations/0002_add_total.py",
+        "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n"
+        "    dependencies = [('shop', '0001_initial')]\n"
+        "    operations = [migrations.AddField('order', 'total', models.FloatField(default=0))]\n",
+    )
+    result = cli(["audit", "--tools", "none", "--format", "json"], repo.path)
+    data = json.loads(result.stdout)
+    assert data["stats"]["analyzers"]["reviewbot"]["files"] == 1
+    assert data["stats"]["analyzers"]["migrations"]["files"] == 1
+    assert "RB108" in {f["rule"] for f in data["findings"]}

@@ -22,6 +22,7 @@ import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from reviewbot.analyzers.base import AnalyzerResult, Progress
+from reviewbot.analyzers.migrations.layout import is_python_migration_path
 from reviewbot.analyzers.python.names import collect_imports
 from reviewbot.analyzers.python.rule import FileContext, PythonRule, Report
 from reviewbot.analyzers.python.rules import RULES
@@ -102,7 +103,8 @@ def _walked_node_types() -> frozenset[type]:
     pending: list[type] = [cst.CSTNode]
     while pending:
         current = pending.pop()
-        for sub in current.__subclasses__():
+        subclasses: list[type] = current.__subclasses__()
+        for sub in subclasses:
             pending.append(sub)
             if not getattr(sub, "__abstractmethods__", None) and not issubclass(sub, skipped):
                 found.add(sub)
@@ -312,8 +314,14 @@ def _source_bytes(root: str, jobs: list[FileJob]) -> int:
     return total
 
 
-def python_files(changes: ChangeSet) -> list[FileChange]:
-    return [f for f in changes.files if f.path.endswith(_PYTHON_SUFFIXES)]
+def python_files(changes: ChangeSet, config: Config) -> list[FileChange]:
+    """Python files for the payment rules; migration modules belong to the migrations analyzer,
+    so each file is parsed once."""
+    return [
+        f
+        for f in changes.files
+        if f.path.endswith(_PYTHON_SUFFIXES) and not is_python_migration_path(f.path, config)
+    ]
 
 
 class PythonAnalyzer:
@@ -323,7 +331,7 @@ class PythonAnalyzer:
 
     def analyze(self, changes: ChangeSet, config: Config, progress: Progress) -> AnalyzerResult:
         started = time.perf_counter()
-        jobs = [FileJob(f.path, f.text) for f in python_files(changes)]
+        jobs = [FileJob(f.path, f.text) for f in python_files(changes, config)]
         findings: list[Finding] = []
         workers = config.jobs or (os.cpu_count() or 1)
         if workers > 1 and len(jobs) > 1 and _source_bytes(changes.root, jobs) >= MIN_BYTES_FOR_POOL:
