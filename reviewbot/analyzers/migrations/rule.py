@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
+from reviewbot.analyzers.documented import DocumentedRule
 from reviewbot.analyzers.migrations.model import Framework
 from reviewbot.analyzers.migrations.timeline import Step, Timeline
 from reviewbot.config import Config
 from reviewbot.core.findings import Severity
-from reviewbot.core.rules import Bad, Family, FixSafety, Good, RuleInfo
+from reviewbot.core.rules import Family, RuleInfo
 
 POSTGRES_DOCS = "https://www.postgresql.org/docs/16"
 
@@ -24,23 +25,15 @@ class Report:
     severity: Severity | None = None
 
 
-class MigrationRule:
+class MigrationRule(DocumentedRule):
     """Subclass, set the documentation fields, and implement `check`."""
 
-    code: ClassVar[str]
-    name: ClassVar[str]
     family: ClassVar[Family] = Family.MIGRATIONS
     severity: ClassVar[Severity] = Severity.ERROR
-    summary: ClassVar[str]
-    rationale: ClassVar[str]
-    help: ClassVar[str]
     # The safe recipe per framework; the finding's help is the one for the file at hand.
     recipes: ClassVar[Mapping[Framework, str]]
     lock: ClassVar[str]
     postgres: ClassVar[str] = "all supported versions"
-    options: ClassVar[tuple[str, ...]] = ()
-    references: ClassVar[tuple[str, ...]] = ()
-    examples: ClassVar[tuple[Bad | Good, ...]] = ()
 
     def __init__(self, config: Config) -> None:
         self.config = config
@@ -56,21 +49,8 @@ class MigrationRule:
     @classmethod
     def info(cls) -> RuleInfo:
         sql = any(e.path.endswith(".sql") for e in cls.examples)
-        return RuleInfo(
-            code=cls.code,
-            name=cls.name,
-            family=cls.family,
-            severity=cls.severity,
-            summary=cls.summary,
-            rationale=cls.rationale,
-            help=cls.help,
-            examples=cls.examples,
-            options=cls.options,
-            references=cls.references,
-            fix_safety=FixSafety.NONE,
-            language="sql" if sql else "python",
-            lock=cls.lock,
-            postgres=cls.postgres,
+        return replace(
+            super().info(), language="sql" if sql else "python", lock=cls.lock, postgres=cls.postgres
         )
 
 

@@ -7,9 +7,9 @@ from typing import ClassVar
 
 import libcst as cst
 
+from reviewbot.analyzers.documented import DocumentedRule
 from reviewbot.config import Config
 from reviewbot.core.findings import Severity
-from reviewbot.core.rules import Bad, Family, FixSafety, Good, RuleInfo
 
 
 @dataclass(slots=True)
@@ -56,20 +56,9 @@ class FileContext:
         return None
 
 
-class PythonRule:
+class PythonRule(DocumentedRule):
     """Subclass, set the class fields, and write `visit_<Node>`/`leave_<Node>` methods."""
 
-    code: ClassVar[str]
-    name: ClassVar[str]
-    family: ClassVar[Family]
-    severity: ClassVar[Severity]
-    summary: ClassVar[str]
-    rationale: ClassVar[str]
-    help: ClassVar[str]
-    options: ClassVar[tuple[str, ...]] = ()
-    references: ClassVar[tuple[str, ...]] = ()
-    examples: ClassVar[tuple[Bad | Good, ...]] = ()
-    fix_safety: ClassVar[FixSafety] = FixSafety.NONE
     # The rule runs on a file only if one of these substrings occurs in its text (empty: always).
     triggers: ClassVar[tuple[str, ...]] = ()
     # Whether the rule runs on test code under test-policy "relaxed" (see README, "Test code").
@@ -96,19 +85,3 @@ class PythonRule:
     def triggers_for(cls, config: Config) -> tuple[str, ...]:
         """The trigger words under this configuration (rules with configurable catalogues extend it)."""
         return cls.triggers
-
-    @classmethod
-    def info(cls) -> RuleInfo:
-        return RuleInfo(
-            code=cls.code,
-            name=cls.name,
-            family=cls.family,
-            severity=cls.severity,
-            summary=cls.summary,
-            rationale=cls.rationale,
-            help=cls.help,
-            examples=cls.examples,
-            options=cls.options,
-            references=cls.references,
-            fix_safety=cls.fix_safety,
-        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -287,6 +288,20 @@ class FlowRule(rule_base.PythonRule):  # a base class, not a rule: no code of it
             elif inside and isinstance(parent, cst.If):
                 guards.update(_status_objects(parent.test))
         return frozenset(guards)
+
+
+def flush_durable(
+    event: Save | Commit, pending: dict[str, list[AttrWrite]], report: Callable[[AttrWrite], None]
+) -> None:
+    """Report the pending writes a save (of that object) or a commit (of all) makes durable."""
+    if isinstance(event, Save):
+        for write in pending.pop(event.obj, []):
+            report(write)
+        return
+    for writes in pending.values():
+        for write in writes:
+            report(write)
+    pending.clear()
 
 
 def status_owner(node: cst.BaseExpression) -> str | None:

@@ -18,6 +18,7 @@ from reviewbot.analyzers.python.rules.concurrency._facts import (
     Save,
     Scope,
     Sql,
+    flush_durable,
 )
 from reviewbot.analyzers.python.rules.concurrency._sql import identifiers
 from reviewbot.core.findings import Severity
@@ -152,14 +153,8 @@ def send_payout(payout: Payout) -> None:
                         self._report_write(event)
                     else:
                         pending.setdefault(event.obj, []).append(event)
-            elif isinstance(event, Save):
-                for write in pending.pop(event.obj, []):
-                    self._report_write(write)
-            elif isinstance(event, Commit):
-                for writes in pending.values():
-                    for write in writes:
-                        self._report_write(write)
-                pending.clear()
+            elif isinstance(event, (Save, Commit)):
+                flush_durable(event, pending, self._report_write)
 
     def _report_write(self, write: AttrWrite) -> None:
         self.report(

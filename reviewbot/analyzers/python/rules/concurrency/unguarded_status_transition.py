@@ -22,6 +22,7 @@ from reviewbot.analyzers.python.rules.concurrency._facts import (
     Scope,
     Sql,
     StatusCheck,
+    flush_durable,
 )
 from reviewbot.analyzers.python.rules.concurrency._sql import identifiers, is_key_only
 from reviewbot.core.findings import Severity
@@ -165,14 +166,8 @@ def activate_user(user_id: int) -> None:
                         self._report_write(event)
                     else:
                         pending.setdefault(event.obj, []).append(event)
-            elif isinstance(event, Save):
-                for write in pending.pop(event.obj, []):
-                    self._report_write(write)
-            elif isinstance(event, Commit):
-                for writes in pending.values():
-                    for write in writes:
-                        self._report_write(write)
-                pending.clear()
+            elif isinstance(event, (Save, Commit)):
+                flush_durable(event, pending, self._report_write)
             elif isinstance(event, QueryUpdate):
                 self._check_query_update(event, scope)
             elif isinstance(event, Sql):

@@ -16,6 +16,7 @@ from reviewbot.analyzers.python.rules.concurrency._facts import (
     Save,
     Scope,
     Sql,
+    flush_durable,
 )
 from reviewbot.analyzers.python.rules.concurrency._sql import SqlSelect
 from reviewbot.core.findings import Severity
@@ -195,8 +196,7 @@ def debit_wallet(wallet_id: int, amount_minor: int) -> None:
                 else:
                     pending.setdefault(event.obj, []).append(event)
             elif isinstance(event, Save):
-                for write in pending.pop(event.obj, []):
-                    self._report_write(write)
+                flush_durable(event, pending, self._report_write)
             elif isinstance(event, QueryUpdate):
                 self._check_query_update(event, unlocked, derived)
             elif isinstance(event, Sql):
