@@ -10,7 +10,6 @@ files in which some rule reported something.
 from __future__ import annotations
 
 import ast
-import dataclasses
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -23,7 +22,7 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from reviewbot.analyzers.base import AnalyzerResult, Progress
 from reviewbot.analyzers.migrations.layout import is_python_migration_path
-from reviewbot.analyzers.python.names import collect_imports
+from reviewbot.analyzers.python.names import NODE_FIELDS, WALKED_NODE_TYPES, collect_imports, node_fields
 from reviewbot.analyzers.python.rule import FileContext, PythonRule, Report
 from reviewbot.analyzers.python.rules import RULES
 from reviewbot.config import Config
@@ -32,44 +31,9 @@ from reviewbot.core.findings import Finding, Fix, Severity, Span
 from reviewbot.core.meta import INTERNAL_ERROR, PARSE_ERROR
 from reviewbot.core.rules import Family
 
-# Fields that hold whitespace, comments or punctuation: never a node a rule dispatches on.
-_SKIPPED_FIELDS = frozenset(
-    {
-        "lpar", "rpar", "comma", "semicolon", "leading_lines", "lines_after_decorators",
-        "header", "footer", "trailing_whitespace", "newline", "colon", "equal", "dot",
-        "whitespace_before", "whitespace_after", "whitespace_before_colon",
-        "whitespace_after_colon", "whitespace_after_def", "whitespace_before_params",
-        "whitespace_after_star", "whitespace_after_arg", "whitespace_after_keyword",
-        "whitespace_before_as", "whitespace_after_as", "whitespace_after_import",
-        "whitespace_after_from", "whitespace_after_class", "whitespace_before_value",
-        "whitespace_after_await", "whitespace_after_cases", "whitespace_after_lambda",
-        "whitespace_after_indicator", "whitespace_after_param", "whitespace_after_for",
-        "whitespace_before_in", "whitespace_after_in", "whitespace_after_if",
-        "whitespace_before_if", "whitespace_after_else", "whitespace_before_else",
-        "whitespace_after_while", "whitespace_after_with", "whitespace_after_except",
-        "whitespace_after_return", "whitespace_after_raise", "whitespace_after_assert",
-        "whitespace_after_del", "whitespace_after_global", "whitespace_after_nonlocal",
-        "whitespace_after_yield", "whitespace_after_match", "whitespace_after_case",
-        "whitespace_before_from", "whitespace_after_async", "whitespace_after_walrus",
-        "whitespace_before_walrus",
-    }
-)
-_FIELDS: dict[type, tuple[str, ...]] = {}
 _PYTHON_SUFFIXES = (".py", ".pyi")
 
 Handler = Callable[[cst.CSTNode], object]
-
-
-def _node_fields(node_type: type) -> tuple[str, ...]:
-    names = _FIELDS.get(node_type)
-    if names is None:
-        names = tuple(
-            f.name
-            for f in dataclasses.fields(node_type)
-            if f.name not in _SKIPPED_FIELDS and not f.name.startswith("whitespace")
-        )
-        _FIELDS[node_type] = names
-    return names
 
 
 def _dispatch_table(
@@ -92,34 +56,12 @@ def _dispatch_table(
     return visits, leaves
 
 
-def _walked_node_types() -> frozenset[type]:
-    """Every concrete libcst node class except whitespace, comments and newlines.
-
-    CSTNode is an ABC, so `isinstance(x, CSTNode)` costs an ABC check per field; a set lookup on the
-    exact type is several times cheaper, and leaving whitespace out prunes subtrees no rule reads.
-    """
-    skipped = (cst.BaseParenthesizableWhitespace, cst.Comment, cst.EmptyLine, cst.Newline, cst.TrailingWhitespace)
-    found: set[type] = set()
-    pending: list[type] = [cst.CSTNode]
-    while pending:
-        current = pending.pop()
-        subclasses: list[type] = current.__subclasses__()
-        for sub in subclasses:
-            pending.append(sub)
-            if not getattr(sub, "__abstractmethods__", None) and not issubclass(sub, skipped):
-                found.add(sub)
-    return frozenset(found)
-
-
-_WALKED = _walked_node_types()
-
-
 def walk(module: cst.Module, ctx: FileContext, rules: Sequence[PythonRule]) -> None:
     """Depth-first walk calling visit_/leave_ handlers; ctx.parents holds the ancestors."""
     visits, leaves = _dispatch_table(rules)
     parents = ctx.parents
-    walked = _WALKED
-    fields_of = _FIELDS
+    walked = WALKED_NODE_TYPES
+    fields_of = NODE_FIELDS
 
     def visit(node: cst.CSTNode) -> None:
         node_type = type(node)
@@ -128,7 +70,7 @@ def walk(module: cst.Module, ctx: FileContext, rules: Sequence[PythonRule]) -> N
             for handler in handlers:
                 handler(node)
         parents.append(node)
-        names = fields_of.get(node_type) or _node_fields(node_type)
+        names = fields_of.get(node_type) or node_fields(node_type)
         for name in names:
             value = getattr(node, name)
             value_type = type(value)

@@ -135,28 +135,79 @@ def function_name(node: cst.FunctionDef) -> str:
     return node.name.value
 
 
-_WALKED_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
-def iter_descendants(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    """Every node below `node` (not itself), depth-first, skipping whitespace and punctuation."""
-    node_type = type(node)
-    names = _WALKED_FIELDS.get(node_type)
+# Fields that hold whitespace, comments or punctuation: never a node a rule dispatches on.
+SKIPPED_FIELDS = frozenset(
+    {
+        "lpar", "rpar", "comma", "semicolon", "leading_lines", "lines_after_decorators",
+        "header", "footer", "trailing_whitespace", "newline", "colon", "equal", "dot",
+        "whitespace_before", "whitespace_after", "whitespace_before_colon",
+        "whitespace_after_colon", "whitespace_after_def", "whitespace_before_params",
+        "whitespace_after_star", "whitespace_after_arg", "whitespace_after_keyword",
+        "whitespace_before_as", "whitespace_after_as", "whitespace_after_import",
+        "whitespace_after_from", "whitespace_after_class", "whitespace_before_value",
+        "whitespace_after_await", "whitespace_after_cases", "whitespace_after_lambda",
+        "whitespace_after_indicator", "whitespace_after_param", "whitespace_after_for",
+        "whitespace_before_in", "whitespace_after_in", "whitespace_after_if",
+        "whitespace_before_if", "whitespace_after_else", "whitespace_before_else",
+        "whitespace_after_while", "whitespace_after_with", "whitespace_after_except",
+        "whitespace_after_return", "whitespace_after_raise", "whitespace_after_assert",
+        "whitespace_after_del", "whitespace_after_global", "whitespace_after_nonlocal",
+        "whitespace_after_yield", "whitespace_after_match", "whitespace_after_case",
+        "whitespace_before_from", "whitespace_after_async", "whitespace_after_walrus",
+        "whitespace_before_walrus",
+    }
+)
+NODE_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def node_fields(node_type: type) -> tuple[str, ...]:
+    """The fields of a libcst node type that can hold other nodes worth walking (cached)."""
+    names = NODE_FIELDS.get(node_type)
     if names is None:
         names = tuple(
             f.name
             for f in dataclasses.fields(node_type)
-            if not f.name.startswith(("whitespace", "lpar", "rpar", "comma", "leading_lines"))
-            and f.name not in ("semicolon", "header", "footer", "newline", "colon", "equal", "dot")
+            if f.name not in SKIPPED_FIELDS and not f.name.startswith("whitespace")
         )
-        _WALKED_FIELDS[node_type] = names
-    for name in names:
+        NODE_FIELDS[node_type] = names
+    return names
+
+
+def _walked_node_types() -> frozenset[type]:
+    """Every concrete libcst node class except whitespace, comments and newlines.
+
+    CSTNode is an ABC, so `isinstance(x, CSTNode)` costs an ABC check per field; a set lookup on the
+    exact type is several times cheaper, and leaving whitespace out prunes subtrees no rule reads.
+    """
+    skipped = (cst.BaseParenthesizableWhitespace, cst.Comment, cst.EmptyLine, cst.Newline, cst.TrailingWhitespace)
+    found: set[type] = set()
+    pending: list[type] = [cst.CSTNode]
+    while pending:
+        current = pending.pop()
+        subclasses: list[type] = current.__subclasses__()
+        for sub in subclasses:
+            pending.append(sub)
+            if not getattr(sub, "__abstractmethods__", None) and not issubclass(sub, skipped):
+                found.add(sub)
+    return frozenset(found)
+
+
+WALKED_NODE_TYPES = _walked_node_types()
+
+
+def iter_descendants(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """Every node below `node` (not itself), depth-first, skipping whitespace and punctuation."""
+    walked = WALKED_NODE_TYPES
+    for name in NODE_FIELDS.get(type(node)) or node_fields(type(node)):
         value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
+        value_type = type(value)
+        if value_type in walked:
             yield value
             yield from iter_descendants(value)
-        elif type(value) is tuple or type(value) is list:
+        elif value_type is tuple or value_type is list:
             for item in value:
-                if isinstance(item, cst.CSTNode):
+                if type(item) in walked:
                     yield item
                     yield from iter_descendants(item)

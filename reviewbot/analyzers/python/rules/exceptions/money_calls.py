@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import libcst as cst
 
-from reviewbot.analyzers.python.names import call_chain, qualified_name
+from reviewbot.analyzers.python.names import node_fields, call_chain, qualified_name
 from reviewbot.config import Config
 
 # Receivers that name a payment provider or the service wrapping one.
@@ -112,7 +112,6 @@ _HTTP_WRITE_METHODS = frozenset({"post", "put"})
 _MONEY_PATH = re.compile(r"/(payments|charges|refunds|payouts|transfers|captures?|payment_intents|confirm)\b")
 _WORD_SPLIT = re.compile(r"[_\W]+|(?<=[a-z0-9])(?=[A-Z])")
 _SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
-_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 def money_call_name(call: cst.Call, imports: dict[str, str], config: Config) -> str | None:
@@ -179,23 +178,10 @@ def _calls(node: cst.CSTNode) -> Iterator[cst.Call]:
         if isinstance(current, cst.Call):
             yield current
         children: list[cst.CSTNode] = []
-        for name in _fields(type(current)):
+        for name in node_fields(type(current)):
             value = getattr(current, name)
             if isinstance(value, cst.CSTNode):
                 children.append(value)
             elif isinstance(value, tuple | list):
                 children.extend(v for v in value if isinstance(v, cst.CSTNode))
         stack.extend(reversed([c for c in children if not isinstance(c, _SCOPES)]))
-
-
-def _fields(node_type: type) -> tuple[str, ...]:
-    names = _FIELDS.get(node_type)
-    if names is None:
-        names = tuple(
-            f.name
-            for f in dataclasses.fields(node_type)
-            if not f.name.startswith(("whitespace", "lpar", "rpar", "comma", "leading_lines"))
-            and f.name not in {"semicolon", "newline", "header", "footer", "colon", "equal", "dot"}
-        )
-        _FIELDS[node_type] = names
-    return names

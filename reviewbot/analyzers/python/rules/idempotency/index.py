@@ -8,12 +8,11 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from reviewbot.analyzers.python.names import string_value
+from reviewbot.analyzers.python.names import node_fields, string_value
 from reviewbot.analyzers.python.rule import FileContext
 from reviewbot.analyzers.python.rules.idempotency.catalog import Catalog, catalog_for
 
 _SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
-_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 @dataclass(slots=True)
@@ -157,7 +156,7 @@ def descendants(node: cst.CSTNode, *, into_scopes: bool = False) -> Iterator[cst
         current = stack.pop()
         yield current
         children: list[cst.CSTNode] = []
-        for name in _fields(type(current)):
+        for name in node_fields(type(current)):
             value = getattr(current, name)
             if isinstance(value, cst.CSTNode):
                 children.append(value)
@@ -175,16 +174,3 @@ def returns(function: cst.FunctionDef) -> list[cst.BaseExpression]:
         for node in descendants(function.body)
         if isinstance(node, cst.Return) and node.value is not None
     ]
-
-
-def _fields(node_type: type) -> tuple[str, ...]:
-    names = _FIELDS.get(node_type)
-    if names is None:
-        names = tuple(
-            f.name
-            for f in dataclasses.fields(node_type)
-            if not f.name.startswith(("whitespace", "lpar", "rpar", "comma", "leading_lines"))
-            and f.name not in {"semicolon", "newline", "header", "footer", "colon", "equal", "dot"}
-        )
-        _FIELDS[node_type] = names
-    return names
