@@ -8,7 +8,7 @@ import time
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, TextIO, TypeVar
 
 import click
 
@@ -29,18 +29,20 @@ PROGRESS_DELAY_SECONDS = 1.0  # progress appears only on runs longer than this
 class StderrProgress:
     """Progress on stderr, shown only once a run has taken more than a second."""
 
-    def __init__(self, enabled: bool) -> None:
+    def __init__(self, enabled: bool, clock: Callable[[], float] = time.monotonic, stream: TextIO | None = None) -> None:
         self.enabled = enabled
-        self.started = time.monotonic()
+        self.clock = clock
+        self.stream = stream if stream is not None else sys.stderr
+        self.started = clock()
         self.last = 0.0
         self.lock = threading.Lock()
         self.shown = False
-        self.tty = sys.stderr.isatty()
+        self.tty = self.stream.isatty()
 
     def advance(self, label: str, done: int, total: int) -> None:
         if not self.enabled:
             return
-        now = time.monotonic()
+        now = self.clock()
         if now - self.started < PROGRESS_DELAY_SECONDS or (now - self.last < 0.5 and done < total):
             return
         with self.lock:
@@ -48,12 +50,12 @@ class StderrProgress:
             self.shown = True
             text = f"reviewbot: {label} {done}/{total} files"
             if self.tty:
-                sys.stderr.write("\r" + text.ljust(60))
+                self.stream.write("\r" + text.ljust(60))
                 if done >= total:
-                    sys.stderr.write("\n")
+                    self.stream.write("\n")
             else:
-                sys.stderr.write(text + "\n")
-            sys.stderr.flush()
+                self.stream.write(text + "\n")
+            self.stream.flush()
 
 
 def common_options(func: F) -> F:

@@ -188,7 +188,6 @@ class LlmConfig:
 class GithubConfig:
     max_inline_comments: int = 30
     check_name: str = "reviewbot"
-    commit_status: bool = False
 
 
 @dataclass(frozen=True)
@@ -205,7 +204,7 @@ class Config:
     severity: tuple[tuple[str, str], ...] = ()
     fail_on: str = field(default="error", metadata=_choices(*FAIL_ON_CHOICES))
     diff_filter: str = field(default="added", metadata=_choices(*DIFF_FILTERS))
-    exclude: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDES  # replaces the defaults, like ruff's `exclude`
     extend_exclude: tuple[str, ...] = ()
     test_paths: tuple[str, ...] = DEFAULT_TEST_PATHS
     test_policy: str = field(default="relaxed", metadata=_choices(*TEST_POLICIES))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pathspec
 
-from reviewbot.config import DEFAULT_EXCLUDES, Config, path_matches
+from reviewbot.config import Config, path_matches
 from reviewbot.core.changes import ChangeSet, FileChange, FileStatus, Mode
 from reviewbot.errors import SourceError
 from reviewbot.sources.gitcmd import git, repo_root
@@ -43,7 +43,7 @@ def is_excluded(rel_under_arg: str, patterns: Iterable[str]) -> bool:
 def collect_audit(paths: Sequence[Path], root: Path, config: Config) -> ChangeSet:
     """Every reviewable file under `paths` (default: the root), as whole-file changes."""
     targets = list(paths) or [root]
-    excludes = (*DEFAULT_EXCLUDES, *config.exclude, *config.extend_exclude)
+    excludes = (*config.exclude, *config.extend_exclude)
     found: dict[str, FileChange] = {}
     for target in targets:
         if not target.exists() and not target.is_symlink():

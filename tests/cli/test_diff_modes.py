@@ -96,3 +96,16 @@ def test_each_file_is_parsed_by_one_analyzer_migration_modules_by_the_migrations
     assert data["stats"]["analyzers"]["reviewbot"]["files"] == 1
     assert data["stats"]["analyzers"]["migrations"]["files"] == 1
     assert "RB108" in {f["rule"] for f in data["findings"]}
+
+
+def test_default_excludes_skip_virtualenvs_and_build_output_and_extend_exclude_adds(repo, cli):
+    import json
+
+    for rel in (".venv/lib/site.py", "build/lib/x.py", "node_modules/pkg/x.py", "legacy/old.py", "app/x.py"):
+        repo.write(rel, "def broken(:\n")
+    repo.write("pyproject.toml", "[tool.reviewbot]\nextend-exclude = ['legacy']\n")
+    data = json.loads(cli(["audit", "--tools", "none", "--format", "json"], repo.path).stdout)
+    assert [f["path"] for f in data["findings"]] == ["app/x.py"]
+    repo.write("pyproject.toml", "[tool.reviewbot]\nexclude = []\n")
+    data = json.loads(cli(["audit", "--tools", "none", "--format", "json"], repo.path).stdout)
+    assert "build/lib/x.py" in [f["path"] for f in data["findings"]]
