@@ -23,6 +23,9 @@ class Corpus:
         return CACHE / self.name
 
 
+# Real SQL migrations no one here wrote: procrastinate ships its PostgreSQL migrations as .sql files.
+SQL_CORPUS = Corpus("procrastinate", "procrastinate==3.10.0")
+
 CORPORA = (
     Corpus("saleor", "saleor==2.10.1", ("--ignore-requires-python",)),
     Corpus("pretix", "pretix==2026.8.0"),

@@ -11,25 +11,24 @@ from reviewbot.core.rules import Bad, FixSafety, Good, RuleInfo
 from reviewbot.errors import UsageError
 
 
-def all_rules() -> tuple[RuleInfo, ...]:
+def all_rules(include_pack: bool = True) -> tuple[RuleInfo, ...]:
     """Every rule reviewbot knows: Python, migrations, the semgrep pack and meta; sorted by code."""
     from reviewbot.analyzers.migrations.rules import MIGRATION_RULES
     from reviewbot.analyzers.python.rules import RULES
 
     infos: list[RuleInfo] = [rule.info() for rule in RULES]
     infos.extend(rule.info() for rule in MIGRATION_RULES)
-    try:
+    if include_pack:
         from reviewbot.analyzers.tools.pack import pack_rules
-    except ImportError:  # pragma: no cover - during bootstrap only
-        pass
-    else:
+
         infos.extend(pack_rules())
     infos.extend(META_RULES)
     return tuple(sorted(infos, key=lambda r: r.code))
 
 
-def rule_index() -> dict[str, RuleInfo]:
-    return {r.code: r for r in all_rules()}
+def rule_index(include_pack: bool = True) -> dict[str, RuleInfo]:
+    """code -> RuleInfo; reading the semgrep pack's YAML is skipped when no pack rule can be shown."""
+    return {r.code: r for r in all_rules(include_pack)}
 
 
 def find_rule(code: str) -> RuleInfo:

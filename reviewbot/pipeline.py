@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,25 +71,56 @@ def resolve_tools(requested: Sequence[str] | None, config: Config) -> tuple[str,
     return tuple(tools)
 
 
-def build_analyzers(tools: Sequence[str]) -> list[Analyzer]:
-    """Our own analyzers always run; external tools as requested. Imports stay lazy."""
-    from reviewbot.analyzers.migrations.engine import MigrationAnalyzer
+class LazyAnalyzer:
+    """An analyzer whose module is imported inside `analyze`, i.e. in its own worker thread.
+
+    Importing libcst, pglast and the rule modules takes ~0.25 s; done lazily, it overlaps with the
+    tool subprocesses (mypy, ruff) that were started first.
+    """
+
+    def __init__(self, name: str, factory: Callable[[], Analyzer]) -> None:
+        self._name = name
+        self._factory = factory
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    def analyze(self, changes: ChangeSet, config: Config, progress: Progress) -> AnalyzerResult:
+        return self._factory().analyze(changes, config, progress)
+
+
+def _python_analyzer() -> Analyzer:
     from reviewbot.analyzers.python.engine import PythonAnalyzer
 
-    analyzers: list[Analyzer] = [PythonAnalyzer(), MigrationAnalyzer()]
-    for tool in tools:
-        if tool == "ruff":
-            from reviewbot.analyzers.tools.ruff import RuffAnalyzer
+    return PythonAnalyzer()
 
-            analyzers.append(RuffAnalyzer())
-        elif tool == "mypy":
-            from reviewbot.analyzers.tools.mypy import MypyAnalyzer
 
-            analyzers.append(MypyAnalyzer())
-        elif tool == "semgrep":
-            from reviewbot.analyzers.tools.semgrep import SemgrepAnalyzer
+def _migration_analyzer() -> Analyzer:
+    from reviewbot.analyzers.migrations.engine import MigrationAnalyzer
 
-            analyzers.append(SemgrepAnalyzer())
+    return MigrationAnalyzer()
+
+
+def _tool_analyzer(tool: str) -> Analyzer:
+    if tool == "ruff":
+        from reviewbot.analyzers.tools.ruff import RuffAnalyzer
+
+        return RuffAnalyzer()
+    if tool == "mypy":
+        from reviewbot.analyzers.tools.mypy import MypyAnalyzer
+
+        return MypyAnalyzer()
+    from reviewbot.analyzers.tools.semgrep import SemgrepAnalyzer
+
+    return SemgrepAnalyzer()
+
+
+def build_analyzers(tools: Sequence[str]) -> list[Analyzer]:
+    """External tools first (their subprocesses start at once), then our own analyzers, all lazy."""
+    analyzers: list[Analyzer] = [_tool_analyzer(tool) for tool in tools]
+    analyzers.append(LazyAnalyzer("reviewbot", _python_analyzer))
+    analyzers.append(LazyAnalyzer("migrations", _migration_analyzer))
     return analyzers
 
 

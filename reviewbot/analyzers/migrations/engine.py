@@ -5,21 +5,22 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reviewbot.analyzers.base import AnalyzerResult, Progress
-from reviewbot.analyzers.migrations.alembic import read_alembic
-from reviewbot.analyzers.migrations.django import FieldHistory, read_django
 from reviewbot.analyzers.migrations.layout import Layout, Reader, detect_layout
 from reviewbot.analyzers.migrations.model import Framework, Migration, OpKind, Runner
 from reviewbot.analyzers.migrations.rule import MigrationRule
 from reviewbot.analyzers.migrations.rules import MIGRATION_RULES
-from reviewbot.analyzers.migrations.sql import parse_sql_operations
 from reviewbot.analyzers.migrations.timeline import build_timeline, table_key
 from reviewbot.config import Config
 from reviewbot.core.changes import ChangeSet
 from reviewbot.core.findings import Finding, Span
 from reviewbot.core.meta import INTERNAL_ERROR, PARSE_ERROR
 from reviewbot.core.rules import Family, RuleInfo
+
+if TYPE_CHECKING:
+    from reviewbot.analyzers.migrations.django import FieldHistory
 
 # Flyway runs these outside a transaction (its PostgreSQL parser detects them per statement).
 _NON_TRANSACTIONAL = (OpKind.VACUUM_FULL,)
@@ -30,12 +31,20 @@ def load_migration(path: str, text: str, layout: Layout, history: FieldHistory) 
 
     `history` is shared by every file of one analyzer run, so each module is parsed at most once.
     """
+    # The readers (and pglast, libcst behind them) are imported only when a migration is found,
+    # so the pre-commit path on a change without migrations never loads them.
     if layout.framework is Framework.ALEMBIC:
+        from reviewbot.analyzers.migrations.alembic import read_alembic
+
         ops, problems = read_alembic(text)
         return Migration(path, layout.framework, layout.runner, ops, True, problems)
     if layout.framework is Framework.DJANGO:
+        from reviewbot.analyzers.migrations.django import read_django
+
         django = read_django(path, text, history)
         return Migration(path, layout.framework, layout.runner, django.operations, django.atomic, django.problems)
+    from reviewbot.analyzers.migrations.sql import parse_sql_operations
+
     result = parse_sql_operations(text)
     in_tx = layout.in_transaction
     if in_tx is None:
@@ -98,6 +107,8 @@ def analyze_migration_source(
     layout = detect_layout(path, text, config.migrations, reader)
     if layout is None:
         return []
+    from reviewbot.analyzers.migrations.django import FieldHistory
+
     migration = load_migration(path, text, layout, FieldHistory(reader, lambda _dir: []))
     return check_migration(migration, config, rule_types)
 
@@ -138,7 +149,7 @@ class MigrationAnalyzer:
             except OSError:
                 return []
 
-        history = FieldHistory(read, list_dir)
+        history: FieldHistory | None = None
         findings: list[Finding] = []
         migrations: list[Migration] = []
         candidates = [f for f in changes.files if f.path.endswith((".sql", ".py"))]
@@ -149,6 +160,10 @@ class MigrationAnalyzer:
             layout = detect_layout(change.path, text, config.migrations, read)
             if layout is None:
                 continue
+            if history is None:
+                from reviewbot.analyzers.migrations.django import FieldHistory
+
+                history = FieldHistory(read, list_dir)
             try:
                 migrations.append(load_migration(change.path, text, layout, history))
             # Per-file isolation (STYLE.md §7): a crash reading one file becomes RB905 there.

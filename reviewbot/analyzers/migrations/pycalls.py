@@ -8,8 +8,6 @@ import re
 import tokenize
 from dataclasses import dataclass, field
 
-import libcst as cst
-
 from reviewbot.analyzers.migrations.model import ColumnType, Default, ParseProblem
 from reviewbot.analyzers.migrations.pgtypes import normalize_type
 
@@ -35,19 +33,15 @@ class CallArgs:
 
 
 def parse_python(text: str) -> ast.Module | ParseProblem:
-    """The module, or why it cannot be parsed (worded as the libcst parser words it when it agrees)."""
+    """The module, or why it cannot be parsed (CPython's message and location)."""
     try:
         return ast.parse(text)
     except (SyntaxError, ValueError) as err:
-        return _parse_problem(text, err)
+        return _parse_problem(err)
 
 
-def _parse_problem(text: str, err: SyntaxError | ValueError) -> ParseProblem:
-    # Only for the rare unparsable file: libcst words the error as the Python rules engine does.
-    try:
-        cst.parse_module(text)
-    except cst.ParserSyntaxError as cst_err:
-        return ParseProblem(f"cannot parse: {cst_err.message}", cst_err.editor_line, cst_err.editor_column)
+def _parse_problem(err: SyntaxError | ValueError) -> ParseProblem:
+    # CPython's parser points at the error itself, as the Python rules engine reports RB901.
     if isinstance(err, SyntaxError):
         return ParseProblem(f"cannot parse: {err.msg}", err.lineno or 1, err.offset or 1)
     return ParseProblem(f"cannot parse: {err}", 1, 1)

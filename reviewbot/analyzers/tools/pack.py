@@ -69,13 +69,17 @@ def pack_rules() -> tuple[RuleInfo, ...]:
     return tuple(rule.info for rule in load_pack())
 
 
+_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def rules_by_id() -> dict[str, PackRule]:
     return {rule.rule_id: rule for rule in load_pack()}
 
 
 def _parse_file(path: Path) -> list[PackRule]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # The C loader, when PyYAML was built with libyaml, parses the pack ~10x faster.
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
         raise ToolError(f"cannot read pack rule file {path}: {err}", hint="reinstall reviewbot") from err
     items = data.get("rules") if isinstance(data, dict) else None
