@@ -150,9 +150,19 @@ def _call(node: cst.Call) -> str | None:
         if found:
             return found
     for arg in node.args:
-        if arg.keyword is not None and card_kind(arg.keyword.value):
-            return arg.keyword.value
+        if keyword_carries_card(arg):
+            return arg.keyword.value if arg.keyword is not None else None
         found = find_card_data(arg.value)
         if found:
             return found
     return None
+
+
+def keyword_carries_card(arg: cst.Arg) -> bool:
+    """`card=card_payload` does; `card=gift_card.secret` does not: a plain name or attribute as the
+    value speaks for itself, the keyword only for values it cannot see into (calls, literals)."""
+    if arg.keyword is None or not card_kind(arg.keyword.value):
+        return False
+    if isinstance(arg.value, (cst.Name, cst.Attribute)):
+        return find_card_data(arg.value) is not None
+    return True

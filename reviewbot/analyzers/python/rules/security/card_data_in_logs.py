@@ -8,7 +8,7 @@ import libcst as cst
 
 from reviewbot.analyzers.python.names import call_chain
 from reviewbot.analyzers.python.rule import PythonRule
-from reviewbot.analyzers.python.rules.security._card import find_card_data
+from reviewbot.analyzers.python.rules.security._card import keyword_carries_card, find_card_data
 from reviewbot.config import split_words
 from reviewbot.core.findings import Severity
 from reviewbot.core.rules import Bad, Family, Good
@@ -143,7 +143,7 @@ def validate_card(card_number: str) -> None:
         if sink is None:
             return
         for arg in node.args:
-            found = arg.keyword.value if arg.keyword is not None and _is_card_keyword(arg.keyword.value) else None
+            found = arg.keyword.value if arg.keyword is not None and keyword_carries_card(arg) else None
             found = found or find_card_data(arg.value)
             if found:
                 self.report(node, f"card data `{found}` reaches `{sink}`")
@@ -157,10 +157,6 @@ def validate_card(card_number: str) -> None:
                 if found:
                     self.report(exc, f"card data `{found}` reaches the exception message")
                     return
-
-
-def _is_card_keyword(name: str) -> bool:
-    return find_card_data(cst.Name(name)) is not None
 
 
 def _sink_name(node: cst.Call) -> str | None:

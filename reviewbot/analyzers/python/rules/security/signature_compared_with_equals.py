@@ -44,6 +44,15 @@ class SignatureComparedWithEquals(PythonRule):
     triggers = ("sig", "Sig", "SIG", "digest", "mac", "MAC", "Mac", "token", "Token", "TOKEN", "secret", "SECRET")
     runs_on_tests = True
     examples = (
+        Good(
+            """\
+            SECRET_REDACTED = "*****"
+
+
+            def keep_stored_secret(submitted: str, stored: str) -> str:
+                return stored if submitted == SECRET_REDACTED else submitted
+            """
+        ),
         Bad(
             """\
 import hashlib
@@ -174,6 +183,24 @@ def _is_literal(node: cst.BaseExpression) -> bool:
         return True
     if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "len":
         return True
+    return _is_sentinel(node)
+
+
+_SENTINEL_WORDS = ("REDACTED", "MASK", "PLACEHOLDER", "SENTINEL", "EMPTY", "UNSET", "DUMMY", "MISSING")
+_ENUM_OWNER_WORDS = ("Type", "Kind", "Field", "Enum", "Choice", "Status", "Mode")
+
+
+def _is_sentinel(node: cst.BaseExpression) -> bool:
+    """`SECRET_REDACTED` or an enum member like `ConfigurationTypeField.SECRET`: a marker, not a secret
+    (while `settings.PSP_CALLBACK_TOKEN` stays a secret)."""
+    if isinstance(node, cst.Name):
+        return node.value.isupper() and any(w in node.value for w in _SENTINEL_WORDS)
+    if isinstance(node, cst.Attribute) and node.attr.value.isupper():
+        if any(w in node.attr.value for w in _SENTINEL_WORDS):
+            return True
+        owner = node.value.attr.value if isinstance(node.value, cst.Attribute) else (
+            node.value.value if isinstance(node.value, cst.Name) else "")
+        return owner[:1].isupper() and any(w in owner for w in _ENUM_OWNER_WORDS)
     return False
 
 
