@@ -7,7 +7,7 @@ from pathlib import Path
 
 from reviewbot.core.changes import ChangeSet, FileChange, Mode
 from reviewbot.errors import SourceError
-from reviewbot.sources.gitcmd import git, verify_ref
+from reviewbot.sources.gitcmd import git, read_blobs, verify_ref
 from reviewbot.sources.patch import parse_diff
 
 DIFF_ARGS = ("diff", "--no-color", "--no-ext-diff", "--no-textconv", "-M", "--unified=3")
@@ -41,7 +41,8 @@ def collect_range(root: Path, base: str, head: str | None) -> ChangeSet:
         diff = git(root, *DIFF_ARGS, merge_base)
     files, skipped = parse_diff(_decode(diff))
     if head:
-        files = [replace(f, text=_decode(git(root, "show", f"{head_sha}:{f.path}"))) for f in files]
+        blobs = read_blobs(root, head_sha, [f.path for f in files])
+        files = [replace(f, text=_decode(blobs[f.path])) for f in files]
     return ChangeSet(
         root=str(root),
         files=tuple(sorted(files, key=lambda f: f.path)),
@@ -59,7 +60,8 @@ def collect_staged(root: Path) -> ChangeSet:
     against = "HEAD" if has_head else "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # git's empty tree
     diff = git(root, *DIFF_ARGS, "--cached", against)
     files, skipped = parse_diff(_decode(diff))
-    staged: list[FileChange] = [replace(f, text=_decode(git(root, "show", f":{f.path}"))) for f in files]
+    blobs = read_blobs(root, "", [f.path for f in files])
+    staged: list[FileChange] = [replace(f, text=_decode(blobs[f.path])) for f in files]
     return ChangeSet(
         root=str(root),
         files=tuple(sorted(staged, key=lambda f: f.path)),

@@ -52,3 +52,36 @@ def verify_ref(root: Path, ref: str) -> str:
             hint="fetch it first (`git fetch origin main`) or pass an existing branch, tag or sha",
         ) from err
     return out.decode().strip()
+
+
+def read_blobs(root: Path, revision: str, paths: list[str]) -> dict[str, bytes]:
+    """The contents of `paths` at `revision` ("" = the index) in one `git cat-file --batch` process.
+
+    One process instead of one `git show` per file: on a 20-file change that is most of the time
+    the source stage takes.
+    """
+    if not paths:
+        return {}
+    request = "".join(f"{revision}:{path}\n" for path in paths).encode()
+    try:
+        done = subprocess.run(
+            ["git", "cat-file", "--batch"], cwd=root, input=request, capture_output=True,
+            timeout=GIT_TIMEOUT_SECONDS, check=False,
+        )
+    except FileNotFoundError as err:
+        raise SourceError("git is not installed", hint="install git, or use `reviewbot diff --patch FILE`") from err
+    except subprocess.TimeoutExpired as err:
+        raise SourceError(f"git cat-file took longer than {GIT_TIMEOUT_SECONDS}s") from err
+    if done.returncode != 0:
+        raise SourceError(f"git cat-file failed: {done.stderr.decode('utf-8', 'replace').strip()}")
+    out, blobs, pos = done.stdout, {}, 0
+    for path in paths:
+        end = out.index(b"\n", pos)
+        header = out[pos:end].split()
+        pos = end + 1
+        if len(header) != 3 or header[1] != b"blob":
+            raise SourceError(f"git has no file {path} at {revision or 'the index'}")
+        size = int(header[2])
+        blobs[path] = out[pos:pos + size]
+        pos += size + 1  # the content is followed by a newline
+    return blobs
