@@ -268,6 +268,8 @@ def diff(base: str | None, head: str | None, staged: bool, patch_file: Path | No
 @click.option("--tools", default=None, help="External tools to run: ruff,mypy,semgrep or none [config: tools].")
 @click.option("--sarif", "sarif_path", type=click.Path(path_type=Path), default=None,
               help="Also write a SARIF file here (for github/codeql-action/upload-sarif).")
+@click.option("--json", "json_path", type=click.Path(path_type=Path), default=None,
+              help="Also write the JSON report here (stats include the LLM's tokens and cost).")
 @click.option("--dry-run", is_flag=True,
               help="Print the review as it would be posted, for a local --base/--head range; no GitHub, no token.")
 @click.option("--base", default=None, help="With --dry-run: the PR's base ref.")
@@ -275,7 +277,7 @@ def diff(base: str | None, head: str | None, staged: bool, patch_file: Path | No
 @click.option("--title", default="", help="With --dry-run: the PR title to show.")
 def review(repo: str | None, pr_number: int | None, token: str | None, config_path: Path | None,
            fail_on: str | None, diff_filter: str | None, tools: str | None, sarif_path: Path | None,
-           dry_run: bool, base: str | None, head: str | None, title: str) -> None:
+           json_path: Path | None, dry_run: bool, base: str | None, head: str | None, title: str) -> None:
     """Review a GitHub pull request: check run, inline comments, one summary comment."""
     if dry_run:
         from reviewbot.review import PreviewOptions, preview_review
@@ -289,7 +291,7 @@ def review(repo: str | None, pr_number: int | None, token: str | None, config_pa
     from reviewbot.review import ReviewOptions, run_review
 
     options = ReviewOptions(repo=repo, pr=pr_number, token=token, config_path=config_path, fail_on=fail_on,
-                            diff_filter=diff_filter, tools=tools, sarif=sarif_path)
+                            diff_filter=diff_filter, tools=tools, sarif=sarif_path, json=json_path)
     sys.exit(run_review(options))
 
 

@@ -23,6 +23,7 @@ from reviewbot.reporters.github_annotations import GithubAnnotationReporter
 from reviewbot.reporters.github_check import post_check_run
 from reviewbot.reporters.github_review import ReviewPlan, plan_review, post_review, upsert_summary_comment
 from reviewbot.reporters.job_summary import append_job_summary
+from reviewbot.reporters.json import JsonReporter
 from reviewbot.reporters.sarif import SarifReporter
 from reviewbot.sources.gitcmd import git, repo_root
 from reviewbot.sources.github_pr import PR_EVENTS, PullRequestRef, collect_pull_request, read_event, read_pull
@@ -46,6 +47,7 @@ class ReviewOptions:
     diff_filter: str | None = None
     tools: str | None = None
     sarif: Path | None = None
+    json: Path | None = None
     root: Path | None = None
 
 
@@ -97,6 +99,7 @@ def run_review(
     findings = tuple(f.with_changes(message=redact(f.message), help=redact(f.help)) for f in result.findings)
     all_notes = (*notes, *config_notes, *result.notes)
     llm_findings: tuple[Finding, ...] = ()
+    llm_stats: dict[str, object] = {"status": "off"}
     if llm_section is not None:
         extra = llm_section(result)
     else:
@@ -105,6 +108,7 @@ def run_review(
         extra = llm.section if llm is not None else None
         if llm is not None:
             llm_findings = llm.findings
+            llm_stats = llm.stats()
             all_notes = (*all_notes, *((llm.note,) if llm.note else ()))
     posted = (*findings, *llm_findings)
     incomplete = False
@@ -149,7 +153,7 @@ def run_review(
             incomplete = True
     elif not incomplete:
         log("no GitHub token: reporting through annotations and the job summary")
-    report = ReportInput(changes, findings, result.gate.verdict, result.stats(), rules,
+    report = ReportInput(changes, findings, result.gate.verdict, {**result.stats(), "llm": llm_stats}, rules,
                          {code: help_markdown(rule) for code, rule in rules.items()} if options.sarif else {},
                          all_notes)
     if read_only or incomplete:
@@ -157,6 +161,11 @@ def run_review(
     if env.get("GITHUB_STEP_SUMMARY"):
         if not append_job_summary(Path(env["GITHUB_STEP_SUMMARY"]), summary):
             log("could not write the job summary")
+    if options.json is not None:
+        try:
+            options.json.write_text(JsonReporter().render(report), encoding="utf-8")
+        except OSError as err:
+            raise UsageError(f"cannot write {options.json}: {err.strerror or err}") from err
     if options.sarif is not None:
         try:
             options.sarif.write_text(SarifReporter().render(report), encoding="utf-8")

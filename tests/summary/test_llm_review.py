@@ -84,3 +84,29 @@ def test_without_an_api_key_no_model_call_is_made(scenario, fake_anthropic):
     assert run.exit_code == 1
     assert fake_anthropic.requests == []
     assert "Advisory notes (LLM)" not in summary_body(scenario.github)
+
+
+def test_the_json_report_carries_the_model_tokens_and_cost(scenario, fake_anthropic, tmp_path):
+    import json
+
+    scenario.push({"payments/refunds.py": REFUNDS_HEAD})
+    fake_anthropic.then(tool_answer(INJECTION_ANSWER))
+    env = {**scenario.env(), "ANTHROPIC_API_KEY": FAKE_KEY, "ANTHROPIC_BASE_URL": fake_anthropic.base_url}
+    report = tmp_path / "review.json"
+    run = scenario.review(ReviewOptions(json=report), env=env)
+    data = json.loads(report.read_text())
+    assert run.exit_code == 1 and data["verdict"] == "fail"
+    llm = data["stats"]["llm"]
+    assert llm["status"] == "ok"
+    assert llm["input_tokens"] > 0 and llm["output_tokens"] > 0
+    assert isinstance(llm["cost_micro_usd"], int)
+
+
+def test_without_a_key_the_json_report_says_the_model_was_off(scenario, fake_anthropic, tmp_path):
+    import json
+
+    scenario.push({"payments/refunds.py": REFUNDS_HEAD})
+    report = tmp_path / "review.json"
+    scenario.review(ReviewOptions(json=report))
+    assert json.loads(report.read_text())["stats"]["llm"] == {"status": "off"}
+    assert fake_anthropic.requests == []
