@@ -61,7 +61,8 @@ def summary_line(report: ReportInput) -> str:
     parts = [f"{counts[s]} {s}{'s' if counts[s] != 1 else ''}" for s in ("error", "warning", "info") if counts[s]]
     files = report.stats.get("files", 0)
     noun = "finding" if len(shown) == 1 else "findings"
-    text = f"Found {len(shown)} {noun}" + (f" ({', '.join(parts)})" if parts else "") + f" in {files} files"
+    file_noun = "file" if files == 1 else "files"
+    text = f"Found {len(shown)} {noun}" + (f" ({', '.join(parts)})" if parts else "") + f" in {files} {file_noun}"
     hidden = len(report.hidden)
     if hidden:
         text += f"; {hidden} outside the diff not shown"
