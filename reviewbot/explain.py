@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import textwrap
 from collections.abc import Iterable
 
 from reviewbot.core.meta import META_RULES
@@ -181,9 +182,7 @@ def help_markdown(rule: RuleInfo) -> str:
 
 
 def _indent(text: str) -> list[str]:
-    import textwrap
-
-    return textwrap.wrap(text, width=88, initial_indent="  ", subsequent_indent="  ") or ["  "]
+    return textwrap.wrap(text, width=88, initial_indent="  ", subsequent_indent="  ", break_on_hyphens=False) or ["  "]
 
 
 def _indent_code(code: str) -> list[str]:
