@@ -358,7 +358,7 @@ def load_config(root: Path, explicit: Path | None = None) -> Config:
     if not isinstance(table, dict):
         raise ConfigError(f"{where} in {path} must be a table")
     values = parse_section(Config, table, where)
-    return replace(Config(**values), root=str(root), source=str(path))  # type: ignore[arg-type]
+    return replace(Config(**values), root=str(root), source=str(path))  # type: ignore[arg-type]  # values were checked against the field types by parse_section
 
 
 def parse_section(cls: type, table: Mapping[str, object], where: str) -> dict[str, object]:
