@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-import re
-import textwrap
 from pathlib import Path
 
 import pytest
 
-from reviewbot.analyzers.python.engine import analyze_source
 from reviewbot.analyzers.python.rules.concurrency import CONCURRENCY_RULES
 from reviewbot.config import Config
 from reviewbot.core.findings import Finding
+from tests.analyzers.python.rules.family import marked, run_family
 
 REGRESSIONS = Path(__file__).parents[3] / "regressions" / "concurrency"
-EXPECT = re.compile(r"#\s*expect:\s*(RB\d{3})")
 CODES = tuple(rule.code for rule in CONCURRENCY_RULES)
 
 
 def findings_for(code: str, path: str = "payments/ledger.py", config: Config | None = None) -> list[Finding]:
-    config = config or Config(select=CODES, test_policy="strict")
-    return analyze_source(path, textwrap.dedent(code).encode(), config, rule_types=CONCURRENCY_RULES)
+    return run_family(CONCURRENCY_RULES, code, path, config)
 
 
 def codes_and_lines(code: str) -> list[tuple[str, int]]:
@@ -39,11 +35,7 @@ class TestRB5xxConcurrency:
 
     def test_each_marked_race_is_reported_with_its_code_and_nothing_else(self):
         source = (REGRESSIONS / "races.py").read_text()
-        expected = sorted(
-            (match.group(1), number)
-            for number, line in enumerate(source.splitlines(), start=1)
-            if (match := EXPECT.search(line))
-        )
+        expected = marked(source)
         assert len(expected) >= 18
         assert codes_and_lines(source) == expected
 

@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-import re
-import textwrap
 from pathlib import Path
 
 import pytest
 
-from reviewbot.analyzers.python.engine import analyze_source
 from reviewbot.analyzers.python.rules.exceptions import EXCEPTIONS_RULES
 from reviewbot.config import Config, IdempotencyConfig, PspCall
 from reviewbot.core.findings import Finding, Severity
+from tests.analyzers.python.rules.family import marked, run_family
 
 REGRESSIONS = Path(__file__).parents[3] / "regressions" / "exceptions"
-EXPECT = re.compile(r"#\s*expect:\s*(RB\d{3})")
 CODES = tuple(rule.code for rule in EXCEPTIONS_RULES)
 
 
 def findings_for(code: str, path: str = "payments/service.py", config: Config | None = None) -> list[Finding]:
-    config = config or Config(select=CODES, test_policy="strict")
-    source = textwrap.dedent(code).encode()
-    return analyze_source(path, source, config, rule_types=EXCEPTIONS_RULES)
+    return run_family(EXCEPTIONS_RULES, code, path, config)
 
 
 def codes_and_lines(
@@ -41,11 +36,7 @@ class TestRB2xxFamily:
 
     def test_each_marked_bad_case_is_reported_with_its_code_and_nothing_else(self):
         source = (REGRESSIONS / "swallowed.py").read_text()
-        expected = sorted(
-            (match.group(1), number)
-            for number, line in enumerate(source.splitlines(), start=1)
-            if (match := EXPECT.search(line))
-        )
+        expected = marked(source)
         assert len(expected) >= 20
         assert codes_and_lines(source) == expected
 

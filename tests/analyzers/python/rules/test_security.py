@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import re
-import textwrap
 from pathlib import Path
 
 import pytest
 
-from reviewbot.analyzers.python.engine import analyze_source
 from reviewbot.analyzers.python.rules.security import SECURITY_RULES
 from reviewbot.config import Config
 from reviewbot.core.findings import Finding
+from tests.analyzers.python.rules.family import marked, run_family
 
 REGRESSIONS = Path(__file__).parents[3] / "regressions" / "security"
-EXPECT = re.compile(r"#\s*expect:\s*(RB\d{3})")
 CODES = tuple(rule.code for rule in SECURITY_RULES)
 
 # Key-shaped test values are assembled at run time so that no file in the repository holds one.
@@ -26,8 +23,7 @@ CHECKOUT_LEGACY = "sk_" + "3f6a9b2c-1d0e-8f7a-6b5c-4d3e2f1a0b9c"
 
 
 def findings_for(code: str, path: str = "payments/checkout.py", config: Config | None = None) -> list[Finding]:
-    config = config or Config(select=CODES, test_policy="strict")
-    return analyze_source(path, textwrap.dedent(code).encode(), config, rule_types=SECURITY_RULES)
+    return run_family(SECURITY_RULES, code, path, config)
 
 
 def codes_and_lines(code: str, path: str = "payments/checkout.py") -> list[tuple[str, int]]:
@@ -46,11 +42,7 @@ class TestRB7xxSecurity:
 
     def test_each_marked_leak_is_reported_with_its_code_and_nothing_else(self):
         source = (REGRESSIONS / "leaks.py").read_text()
-        expected = sorted(
-            (match.group(1), number)
-            for number, line in enumerate(source.splitlines(), start=1)
-            if (match := EXPECT.search(line))
-        )
+        expected = marked(source)
         assert len(expected) >= 18
         assert codes_and_lines(source) == expected
 
