@@ -175,10 +175,8 @@ def run(
 
 def dedupe(findings: list[Finding]) -> list[Finding]:
     """One finding per defect: where a tool and our rule say the same, keep ours."""
-    try:
-        from reviewbot.analyzers.tools.dedupe import dedupe_against_ours
-    except ImportError:
-        return findings
+    from reviewbot.analyzers.tools.dedupe import dedupe_against_ours
+
     ours = [f for f in findings if f.tool == "reviewbot"]
     theirs = [f for f in findings if f.tool != "reviewbot"]
     return ours + list(dedupe_against_ours(theirs, ours))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reviewbot.core.findings import Severity
+from reviewbot.core.findings import Finding, Severity, Span
 from reviewbot.core.rules import Bad, Family, Good, RuleInfo
 
 PARSE_ERROR = RuleInfo(
@@ -94,3 +94,19 @@ META_RULES: tuple[RuleInfo, ...] = (
     TOOL_OUTPUT,
     INTERNAL_ERROR,
 )
+
+
+def meta_finding(
+    info: RuleInfo, path: str, message: str, line: int = 1, column: int = 1, tool: str = "reviewbot"
+) -> Finding:
+    """An RB9xx finding at `path:line:column`, with the rule's own severity and help."""
+    return Finding(
+        rule=info.code,
+        family=Family.META.value,
+        severity=info.severity,
+        path=path,
+        span=Span(max(line, 1), max(column, 1)),
+        message=message,
+        help=info.help,
+        tool=tool,
+    )

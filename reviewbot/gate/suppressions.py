@@ -8,8 +8,8 @@ import tokenize
 from dataclasses import dataclass
 
 from reviewbot.core.changes import ChangeSet
-from reviewbot.core.findings import Finding, Span
-from reviewbot.core.meta import SUPPRESSION_WITHOUT_REASON, UNUSED_SUPPRESSION
+from reviewbot.core.findings import Finding
+from reviewbot.core.meta import SUPPRESSION_WITHOUT_REASON, UNUSED_SUPPRESSION, meta_finding
 from reviewbot.gate.texts import FileTexts
 
 _MARK = "reviewbot:"
@@ -86,16 +86,15 @@ def apply_suppressions(
     meta: list[Finding] = []
     for suppressions in by_path.values():
         for sup in suppressions:
-            span = Span(sup.line, 1)
             if not sup.reason:
-                meta.append(_meta(SUPPRESSION_WITHOUT_REASON.code, sup, span, "suppression of "
-                                  f"{', '.join(sup.codes) or 'nothing'} gives no reason"))
+                meta.append(meta_finding(SUPPRESSION_WITHOUT_REASON, sup.path, "suppression of "
+                                         f"{', '.join(sup.codes) or 'nothing'} gives no reason", sup.line))
             for code in sup.codes:
                 if code in sup.used or code in (SUPPRESSION_WITHOUT_REASON.code, UNUSED_SUPPRESSION.code):
                     continue
                 source = "reviewbot" if code.startswith("RB") else tool_of_code(code)
                 if source in tools_run:
-                    meta.append(_meta(UNUSED_SUPPRESSION.code, sup, span, f"suppression of {code} matches no finding"))
+                    meta.append(meta_finding(UNUSED_SUPPRESSION, sup.path, f"suppression of {code} matches no finding", sup.line))
     return kept, meta, suppressed
 
 
@@ -104,16 +103,3 @@ def _matching(suppressions: list[Suppression] | tuple[()], finding: Finding) -> 
         if finding.span.line in sup.applies_to and finding.rule in sup.codes:
             return sup
     return None
-
-
-def _meta(code: str, sup: Suppression, span: Span, message: str) -> Finding:
-    info = SUPPRESSION_WITHOUT_REASON if code == SUPPRESSION_WITHOUT_REASON.code else UNUSED_SUPPRESSION
-    return Finding(
-        rule=code,
-        family=info.family.value,
-        severity=info.severity,
-        path=sup.path,
-        span=span,
-        message=message,
-        help=info.help,
-    )

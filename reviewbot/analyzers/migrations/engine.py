@@ -16,8 +16,7 @@ from reviewbot.analyzers.migrations.timeline import build_timeline, table_key
 from reviewbot.config import Config
 from reviewbot.core.changes import ChangeSet
 from reviewbot.core.findings import Finding, Span
-from reviewbot.core.meta import INTERNAL_ERROR, PARSE_ERROR
-from reviewbot.core.rules import Family, RuleInfo
+from reviewbot.core.meta import INTERNAL_ERROR, PARSE_ERROR, meta_finding
 
 if TYPE_CHECKING:
     from reviewbot.analyzers.migrations.django import FieldHistory
@@ -66,7 +65,7 @@ def check_migration(
 ) -> list[Finding]:
     """Every active rule's findings on one migration, plus RB901 for what could not be parsed."""
     findings = [
-        _meta_finding(migration.path, PARSE_ERROR, problem.message, problem.line, problem.column)
+        meta_finding(PARSE_ERROR, migration.path, problem.message, problem.line, problem.column)
         for problem in migration.problems
     ]
     timeline = build_timeline(migration, config.migrations, created_elsewhere)
@@ -113,18 +112,6 @@ def analyze_migration_source(
     return check_migration(migration, config, rule_types)
 
 
-def _meta_finding(path: str, info: RuleInfo, message: str, line: int, column: int = 1) -> Finding:
-    return Finding(
-        rule=info.code,
-        family=Family.META.value,
-        severity=info.severity,
-        path=path,
-        span=Span(max(line, 1), max(column, 1)),
-        message=message,
-        help=info.help,
-    )
-
-
 class MigrationAnalyzer:
     """The RB4xx migration gate (and RB108) over SQL, Alembic and Django migrations."""
 
@@ -168,7 +155,7 @@ class MigrationAnalyzer:
                 migrations.append(load_migration(change.path, text, layout, history))
             # Per-file isolation (STYLE.md §7): a crash reading one file becomes RB905 there.
             except Exception as err:  # noqa: BLE001
-                findings.append(_meta_finding(change.path, INTERNAL_ERROR, f"migration reader crashed: {err!r}", 1))
+                findings.append(meta_finding(INTERNAL_ERROR, change.path, f"migration reader crashed: {err!r}", 1))
             progress.advance("migrations", done, len(candidates))
         created: set[str] = set()
         if config.migrations.tables_created_elsewhere_are_new:
@@ -180,7 +167,7 @@ class MigrationAnalyzer:
                 findings.extend(check_migration(migration, config, created_elsewhere=created))
             # Per-file isolation (STYLE.md §7): a crashing rule becomes RB905 on this file.
             except Exception as err:  # noqa: BLE001
-                findings.append(_meta_finding(migration.path, INTERNAL_ERROR, f"a rule crashed: {err!r}", 1))
+                findings.append(meta_finding(INTERNAL_ERROR, migration.path, f"a rule crashed: {err!r}", 1))
         return AnalyzerResult(
             name=self.name,
             findings=tuple(findings),

@@ -27,9 +27,8 @@ from reviewbot.analyzers.python.rule import FileContext, PythonRule, Report
 from reviewbot.analyzers.python.rules import RULES
 from reviewbot.config import Config
 from reviewbot.core.changes import ChangeSet, FileChange
-from reviewbot.core.findings import Finding, Fix, Severity, Span
-from reviewbot.core.meta import INTERNAL_ERROR, PARSE_ERROR
-from reviewbot.core.rules import Family
+from reviewbot.core.findings import Finding, Fix, Span
+from reviewbot.core.meta import INTERNAL_ERROR, PARSE_ERROR, meta_finding
 
 _PYTHON_SUFFIXES = (".py", ".pyi")
 
@@ -128,9 +127,9 @@ def analyze_source(
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as err:
         line, column, message = _syntax_error_location(source, err)
-        return [_meta_finding(path, PARSE_ERROR.code, f"cannot parse: {message}", line, column)]
+        return [meta_finding(PARSE_ERROR, path, f"cannot parse: {message}", line, column)]
     except (UnicodeDecodeError, SyntaxError, ValueError) as err:
-        return [_meta_finding(path, PARSE_ERROR.code, f"cannot parse: {err}", 1, 1)]
+        return [meta_finding(PARSE_ERROR, path, f"cannot parse: {err}", 1, 1)]
     # Decoding the bytes is cheap; `module.code` would re-generate the whole file (about a parse).
     text = source.decode(module.encoding, errors="replace")
     is_test = config.is_test_path(path)
@@ -144,7 +143,7 @@ def analyze_source(
         walk(module, ctx, rules)
     # Per-file isolation (STYLE.md §7): a crashing rule becomes RB905 on this file, the run goes on.
     except Exception as err:  # noqa: BLE001
-        return [_meta_finding(path, INTERNAL_ERROR.code, f"a rule crashed on this file: {type(err).__name__}: {err}", 1, 1)]
+        return [meta_finding(INTERNAL_ERROR, path, f"a rule crashed on this file: {type(err).__name__}: {err}", 1, 1)]
     if not ctx.reports:
         return []
     return _resolve(path, module, ctx.reports, {r.code: r for r in active})
@@ -186,7 +185,7 @@ def _resolve(
             Finding(
                 rule=report.code,
                 family=rule.family.value,
-                severity=rule_severity(report),
+                severity=report.severity,
                 path=path,
                 span=span,
                 message=report.message,
@@ -195,23 +194,6 @@ def _resolve(
             )
         )
     return findings
-
-
-def rule_severity(report: Report) -> Severity:
-    return report.severity
-
-
-def _meta_finding(path: str, code: str, message: str, line: int, column: int) -> Finding:
-    info = PARSE_ERROR if code == PARSE_ERROR.code else INTERNAL_ERROR
-    return Finding(
-        rule=code,
-        family=Family.META.value,
-        severity=info.severity,
-        path=path,
-        span=Span(max(line, 1), max(column, 1)),
-        message=message,
-        help=info.help,
-    )
 
 
 # ----------------------------------------------------------------- the analyzer
@@ -239,7 +221,7 @@ def _run_one(root: str, config: Config, job: FileJob) -> list[Finding]:
     try:
         source = _read_source(root, job)
     except OSError as err:
-        return [_meta_finding(job.path, PARSE_ERROR.code, f"cannot read: {err.strerror}", 1, 1)]
+        return [meta_finding(PARSE_ERROR, job.path, f"cannot read: {err.strerror}", 1, 1)]
     return analyze_source(job.path, source, config)
 
 

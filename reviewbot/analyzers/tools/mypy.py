@@ -17,7 +17,7 @@ from reviewbot.analyzers.tools.process import quote_line, relative_path, run_too
 from reviewbot.config import Config
 from reviewbot.core.changes import ChangeSet
 from reviewbot.core.findings import Finding, Severity, Span
-from reviewbot.core.meta import TOOL_OUTPUT
+from reviewbot.core.meta import TOOL_OUTPUT, meta_finding
 from reviewbot.core.rules import Family
 from reviewbot.errors import ToolError
 
@@ -163,11 +163,7 @@ def _plain_line(raw: str, root: str) -> Finding:
     if match:
         path = relative_path(match["path"], root)
         line = int(match["line"]) if match["line"] else 1
-    return Finding(
-        rule=TOOL_OUTPUT.code, family=Family.META.value, severity=TOOL_OUTPUT.severity, path=path,
-        span=Span(line), message=f"mypy printed outside its JSON: {quote_line(raw)}",
-        help=TOOL_OUTPUT.help, tool="mypy",
-    )
+    return meta_finding(TOOL_OUTPUT, path, f"mypy printed outside its JSON: {quote_line(raw)}", line, tool="mypy")
 
 
 def _stderr_findings(stderr: str, root: str) -> list[Finding]:

@@ -19,7 +19,7 @@ from reviewbot.analyzers.tools.process import (
 from reviewbot.config import Config
 from reviewbot.core.changes import ChangeSet
 from reviewbot.core.findings import Finding, Severity, Span
-from reviewbot.core.meta import TOOL_OUTPUT
+from reviewbot.core.meta import TOOL_OUTPUT, meta_finding
 from reviewbot.core.rules import Family
 from reviewbot.errors import ToolError
 
@@ -159,8 +159,4 @@ def _row_col(value: object) -> tuple[int, int]:
 
 def _unreadable(text: str) -> Finding:
     first = next((line for line in text.splitlines() if line.strip()), text)
-    return Finding(
-        rule=TOOL_OUTPUT.code, family=Family.META.value, severity=TOOL_OUTPUT.severity, path=".",
-        span=Span(1), message=f"ruff printed output reviewbot cannot read: {quote_line(first)}",
-        help=TOOL_OUTPUT.help, tool="ruff",
-    )
+    return meta_finding(TOOL_OUTPUT, ".", f"ruff printed output reviewbot cannot read: {quote_line(first)}", tool="ruff")

@@ -17,7 +17,7 @@ from reviewbot.analyzers.tools.process import quote_line, relative_path, run_too
 from reviewbot.config import Config
 from reviewbot.core.changes import ChangeSet
 from reviewbot.core.findings import Finding, Severity, Span
-from reviewbot.core.meta import TOOL_OUTPUT
+from reviewbot.core.meta import TOOL_OUTPUT, meta_finding
 from reviewbot.core.rules import Family
 from reviewbot.errors import ToolError
 
@@ -91,14 +91,11 @@ class SemgrepAnalyzer:
             f for f in one_per_line(to_findings(report, by_target, changes.root, rules_by_id(), config))
             if _is_wanted(f, config)
         ]
-        notes = tuple(f"semgrep did not scan {p}" for p in _unscanned(report, by_target, changes.root))
+        unscanned = _unscanned(report, by_target, changes.root)
+        notes = tuple(f"semgrep did not scan {p}" for p in unscanned)
         findings.extend(
-            Finding(
-                rule=TOOL_OUTPUT.code, family=Family.META.value, severity=TOOL_OUTPUT.severity,
-                path=p, span=Span(1), message="semgrep skipped this file, so the pack did not check it",
-                help=TOOL_OUTPUT.help, tool="semgrep",
-            )
-            for p in _unscanned(report, by_target, changes.root)
+            meta_finding(TOOL_OUTPUT, p, "semgrep skipped this file, so the pack did not check it", tool="semgrep")
+            for p in unscanned
         )
         return AnalyzerResult(self.name, tuple(findings), time.perf_counter() - started, len(files), notes)
 
@@ -204,11 +201,10 @@ def to_findings(
         spans = _list(error.get("spans"))
         line = _position(spans[0].get("start") if spans and isinstance(spans[0], dict) else None)[0]
         findings.append(
-            Finding(
-                rule=TOOL_OUTPUT.code, family=Family.META.value, severity=TOOL_OUTPUT.severity,
-                path=_repo_path(where, targets, root), span=Span(line),
-                message=f"semgrep could not fully check this file: {error.get('type', 'error')}: {first_line}",
-                help=TOOL_OUTPUT.help, tool="semgrep",
+            meta_finding(
+                TOOL_OUTPUT, _repo_path(where, targets, root),
+                f"semgrep could not fully check this file: {error.get('type', 'error')}: {first_line}",
+                line, tool="semgrep",
             )
         )
     return findings
