@@ -64,6 +64,9 @@ def common_options(func: F) -> F:
                      help="Output format."),
         click.option("--fail-on", type=click.Choice(("error", "warning", "info", "never")), default=None,
                      help="Lowest severity that fails the gate [config: fail-on, default error]."),
+        click.option("--min-confidence", type=click.Choice(("high", "medium", "low")), default=None,
+                     help="Lowest confidence that may block; errors below it are shown as warnings "
+                          "[config: min-confidence, default high]."),
         click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
                      help="reviewbot.toml or pyproject.toml to read instead of the one at the repository root."),
         click.option("--select", multiple=True, help="Only these codes, prefixes or families (repeatable, comma-separated)."),
@@ -87,13 +90,16 @@ def _split(values: Sequence[str]) -> tuple[str, ...]:
 
 
 def _configure(root: Path, config_path: Path | None, fail_on: str | None, select: Sequence[str],
-               ignore: Sequence[str], jobs: int | None, diff_filter: str | None = None) -> Config:
+               ignore: Sequence[str], jobs: int | None, diff_filter: str | None = None,
+               min_confidence: str | None = None) -> Config:
     from reviewbot.pipeline import load
 
     config = load(root, config_path)
     changes: dict[str, object] = {}
     if fail_on is not None:
         changes["fail_on"] = fail_on
+    if min_confidence is not None:
+        changes["min_confidence"] = min_confidence
     if select:
         changes["select"] = _split(select)
     if ignore:
@@ -200,8 +206,8 @@ def main_group(ctx: click.Context, debug: bool) -> None:
 @main_group.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @common_options
-def audit(paths: tuple[Path, ...], fmt: str, fail_on: str | None, config_path: Path | None,
-          select: tuple[str, ...], ignore: tuple[str, ...], tools: str | None, output: Path | None,
+def audit(paths: tuple[Path, ...], fmt: str, fail_on: str | None, min_confidence: str | None,
+          config_path: Path | None, select: tuple[str, ...], ignore: tuple[str, ...], tools: str | None, output: Path | None,
           no_baseline: bool, jobs: int | None, verbose: bool, quiet: bool) -> None:
     """Check whole files under PATHS (default: the current directory)."""
     from reviewbot.sources.paths import collect_audit, project_root
@@ -210,7 +216,7 @@ def audit(paths: tuple[Path, ...], fmt: str, fail_on: str | None, config_path: P
         if not path.exists() and not path.is_symlink():
             raise UsageError(f"path {path} does not exist", hint="check the spelling, or run from the repository root")
     root = project_root(paths)
-    config = _configure(root, config_path, fail_on, select, ignore, jobs)
+    config = _configure(root, config_path, fail_on, select, ignore, jobs, min_confidence=min_confidence)
     changes = collect_audit(paths, root, config)
     if not changes.files:
         where = ", ".join(str(p) for p in paths) or str(root)
@@ -228,8 +234,8 @@ def audit(paths: tuple[Path, ...], fmt: str, fail_on: str | None, config_path: P
               help="Which lines count as changed [config: diff-filter, default added].")
 @common_options
 def diff(base: str | None, head: str | None, staged: bool, patch_file: Path | None, diff_filter: str | None,
-         fmt: str, fail_on: str | None, config_path: Path | None, select: tuple[str, ...],
-         ignore: tuple[str, ...], tools: str | None, output: Path | None, no_baseline: bool,
+         fmt: str, fail_on: str | None, min_confidence: str | None, config_path: Path | None,
+         select: tuple[str, ...], ignore: tuple[str, ...], tools: str | None, output: Path | None, no_baseline: bool,
          jobs: int | None, verbose: bool, quiet: bool) -> None:
     """Check only the changed lines of a git range, the staged changes, or a patch."""
     from reviewbot.sources.git import collect_range, collect_staged
@@ -243,7 +249,7 @@ def diff(base: str | None, head: str | None, staged: bool, patch_file: Path | No
     if head is not None and base is None:
         raise UsageError("--head needs --base", hint="e.g. `reviewbot diff --base origin/main --head HEAD`")
     root = project_root(())
-    config = _configure(root, config_path, fail_on, select, ignore, jobs, diff_filter)
+    config = _configure(root, config_path, fail_on, select, ignore, jobs, diff_filter, min_confidence)
     if patch_file is not None:
         changes = collect_patch(patch_file, root)
     elif staged:
@@ -265,6 +271,8 @@ def diff(base: str | None, head: str | None, staged: bool, patch_file: Path | No
               help="Lowest severity that fails the gate [config: fail-on, default error].")
 @click.option("--diff-filter", type=click.Choice(("added", "diff_context", "file", "all")), default=None,
               help="Which lines count as changed [config: diff-filter, default added].")
+@click.option("--min-confidence", type=click.Choice(("high", "medium", "low")), default=None,
+              help="Lowest confidence that may block [config: min-confidence, default high].")
 @click.option("--tools", default=None, help="External tools to run: ruff,mypy,semgrep or none [config: tools].")
 @click.option("--sarif", "sarif_path", type=click.Path(path_type=Path), default=None,
               help="Also write a SARIF file here (for github/codeql-action/upload-sarif).")
@@ -276,7 +284,8 @@ def diff(base: str | None, head: str | None, staged: bool, patch_file: Path | No
 @click.option("--head", default=None, help="With --dry-run: the PR's head ref [default: the working tree].")
 @click.option("--title", default="", help="With --dry-run: the PR title to show.")
 def review(repo: str | None, pr_number: int | None, token: str | None, config_path: Path | None,
-           fail_on: str | None, diff_filter: str | None, tools: str | None, sarif_path: Path | None,
+           fail_on: str | None, diff_filter: str | None, min_confidence: str | None, tools: str | None,
+           sarif_path: Path | None,
            json_path: Path | None, dry_run: bool, base: str | None, head: str | None, title: str) -> None:
     """Review a GitHub pull request: check run, inline comments, one summary comment."""
     if dry_run:
@@ -285,13 +294,13 @@ def review(repo: str | None, pr_number: int | None, token: str | None, config_pa
         if base is None:
             raise UsageError("--dry-run needs --base REF", hint="e.g. `reviewbot review --dry-run --base main --head HEAD`")
         sys.exit(preview_review(PreviewOptions(base=base, head=head, config_path=config_path, fail_on=fail_on,
-                                               tools=tools, title=title)))
+                                               min_confidence=min_confidence, tools=tools, title=title)))
     if base is not None or head is not None:
         raise UsageError("--base/--head go with --dry-run", hint="in Actions the PR's range comes from the event")
     from reviewbot.review import ReviewOptions, run_review
 
     options = ReviewOptions(repo=repo, pr=pr_number, token=token, config_path=config_path, fail_on=fail_on,
-                            diff_filter=diff_filter, tools=tools, sarif=sarif_path, json=json_path)
+                            min_confidence=min_confidence, diff_filter=diff_filter, tools=tools, sarif=sarif_path, json=json_path)
     sys.exit(run_review(options))
 
 

@@ -25,6 +25,7 @@ FAIL_ON_CHOICES = ("error", "warning", "info", "never")
 DIFF_FILTERS = ("added", "diff_context", "file", "all")
 KNOWN_TOOLS = ("ruff", "mypy", "semgrep")
 TEST_POLICIES = ("relaxed", "strict")
+CONFIDENCE_CHOICES = ("high", "medium", "low")
 
 DEFAULT_MONEY_NAMES: tuple[str, ...] = (
     "amount", "amounts", "price", "prices", "total", "totals", "subtotal", "fee", "fees",
@@ -204,6 +205,8 @@ class Config:
     severity: tuple[tuple[str, str], ...] = ()
     fail_on: str = field(default="error", metadata=_choices(*FAIL_ON_CHOICES))
     diff_filter: str = field(default="added", metadata=_choices(*DIFF_FILTERS))
+    # Findings below this confidence never block: an `error` is shown as a `warning` (DESIGN.md).
+    min_confidence: str = field(default="high", metadata=_choices(*CONFIDENCE_CHOICES))
     exclude: tuple[str, ...] = DEFAULT_EXCLUDES  # replaces the defaults, like ruff's `exclude`
     extend_exclude: tuple[str, ...] = ()
     test_paths: tuple[str, ...] = DEFAULT_TEST_PATHS

@@ -88,8 +88,13 @@ def render_text(rule: RuleInfo) -> str:
         lines += ["", "Lock:", *_indent(rule.lock)]
     if rule.postgres:
         lines += ["", "PostgreSQL:", *_indent(rule.postgres)]
+    if rule.evidence:
+        lines += ["", "Confidence (only high blocks by default; see min-confidence):"]
+        for ev in rule.evidence:
+            lines += _indent(f"{ev.level.value}: {ev.text}")
     for bad in rule.bad_examples:
-        lines += ["", "Example:", *_indent_code(bad.code)]
+        label = f"Example ({bad.confidence.value} confidence):" if bad.confidence else "Example:"
+        lines += ["", label, *_indent_code(bad.code)]
         if bad.fixed is not None:
             lines += ["Fixed:", *_indent_code(bad.fixed)]
     for good in rule.good_examples:
@@ -115,8 +120,12 @@ def render_markdown(rule: RuleInfo, heading: str = "##") -> str:
     ]
     if rule.lock:
         out += ["", "**Lock.** " + rule.lock]
+    if rule.evidence:
+        out += ["", "**Confidence.**", ""]
+        out += [f"- *{ev.level.value}*: {ev.text}" for ev in rule.evidence]
     for bad in rule.bad_examples:
-        out += ["", "**Example**", "", f"```{lang}", bad.code.rstrip("\n"), "```"]
+        label = f"**Example** ({bad.confidence.value} confidence)" if bad.confidence else "**Example**"
+        out += ["", label, "", f"```{lang}", bad.code.rstrip("\n"), "```"]
     for good in rule.good_examples:
         out += ["", "**Instead**", "", f"```{lang}", good.code.rstrip("\n"), "```"]
     out += ["", "**Fix.** " + rule.help]
@@ -141,6 +150,7 @@ def rule_json(rule: RuleInfo) -> dict[str, object]:
         "postgres": rule.postgres,
         "options": list(rule.options),
         "references": list(rule.references),
+        "evidence": [{"confidence": ev.level.value, "evidence": ev.text} for ev in rule.evidence],
         "examples": [_example_json(e) for e in rule.examples],
         "retired": rule.retired,
     }
@@ -148,7 +158,13 @@ def rule_json(rule: RuleInfo) -> dict[str, object]:
 
 def _example_json(example: Bad | Good) -> dict[str, object]:
     if isinstance(example, Bad):
-        return {"kind": "bad", "code": example.code, "line": example.line, "fixed": example.fixed}
+        return {
+            "kind": "bad",
+            "code": example.code,
+            "line": example.line,
+            "fixed": example.fixed,
+            "confidence": example.confidence.value if example.confidence else None,
+        }
     return {"kind": "good", "code": example.code}
 
 

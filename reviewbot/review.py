@@ -44,6 +44,7 @@ class ReviewOptions:
     token: str | None = None
     config_path: Path | None = None
     fail_on: str | None = None
+    min_confidence: str | None = None
     diff_filter: str | None = None
     tools: str | None = None
     sarif: Path | None = None
@@ -83,6 +84,8 @@ def run_review(
         overrides: dict[str, object] = {}
         if options.fail_on is not None:
             overrides["fail_on"] = options.fail_on
+        if options.min_confidence is not None:
+            overrides["min_confidence"] = options.min_confidence
         if options.diff_filter is not None:
             overrides["diff_filter"] = options.diff_filter
         config = config.override(**overrides) if overrides else config
@@ -318,6 +321,7 @@ class PreviewOptions:
     head: str | None = None
     config_path: Path | None = None
     fail_on: str | None = None
+    min_confidence: str | None = None
     tools: str | None = None
     title: str = ""
     root: Path | None = None
@@ -336,6 +340,8 @@ def preview_review(options: PreviewOptions, echo: Write = _stdout) -> int:
         config, notes = load_base_config(root, base_sha, options.config_path, changes, Path(workdir))
         if options.fail_on is not None:
             config = config.override(fail_on=options.fail_on)
+        if options.min_confidence is not None:
+            config = config.override(min_confidence=options.min_confidence)
         tools = resolve_tools(options.tools.split(",") if options.tools is not None else None, config)
         result = run(changes, config, tools)
     rules = rule_index()

@@ -37,6 +37,15 @@ def test_rule_documents_itself(rule):
         assert int(rule.code[2]) == FAMILY_DIGIT[Family(rule.family)] or rule.family is Family.MONEY and rule.code.startswith("RB1")
 
 
+@pytest.mark.parametrize("rule", RULES, ids=[r.code for r in RULES])
+def test_every_documented_confidence_level_has_a_bad_example_and_vice_versa(rule):
+    documented = {ev.level for ev in rule.evidence}
+    exemplified = {bad.confidence for bad in rule.bad_examples if bad.confidence is not None}
+    assert len(documented) == len(rule.evidence), f"{rule.code} documents a confidence level twice"
+    assert exemplified <= documented, f"{rule.code}: Bad examples at {exemplified - documented} are not documented"
+    assert documented <= exemplified, f"{rule.code}: no Bad example at {documented - exemplified}"
+
+
 @pytest.mark.parametrize("rule", [r for r in RULES if r.language == "python" and r.tool == "reviewbot"], ids=lambda r: r.code)
 def test_python_examples_are_valid_python(rule):
     for example in rule.examples:

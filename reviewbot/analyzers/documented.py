@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from reviewbot.core.findings import Severity
-from reviewbot.core.rules import Bad, Family, FixSafety, Good, RuleInfo
+from reviewbot.core.rules import Bad, Evidence, Family, FixSafety, Good, RuleInfo
 
 
 class DocumentedRule:
@@ -22,6 +22,8 @@ class DocumentedRule:
     references: ClassVar[tuple[str, ...]] = ()
     examples: ClassVar[tuple[Bad | Good, ...]] = ()
     fix_safety: ClassVar[FixSafety] = FixSafety.NONE
+    # What the rule must see for each confidence level it reports (DESIGN.md, "Evidence and confidence").
+    evidence: ClassVar[tuple[Evidence, ...]] = ()
 
     @classmethod
     def info(cls) -> RuleInfo:
@@ -37,4 +39,5 @@ class DocumentedRule:
             options=cls.options,
             references=cls.references,
             fix_safety=cls.fix_safety,
+            evidence=cls.evidence,
         )

@@ -17,6 +17,24 @@ class Severity(StrEnum):
         return {"error": 3, "warning": 2, "info": 1}[self.value]
 
 
+class Confidence(StrEnum):
+    """How sure the rule is that the hazard reaches money (DESIGN.md, "Evidence and confidence").
+
+    high: the rule saw it (a float flowing into a PSP call or a money column, an exception swallowed
+    around a money-moving call, a request value compared with a secret); medium: strong signs short
+    of that (money-named values in money arithmetic); low: a name or a shape alone.
+    """
+
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+    @property
+    def rank(self) -> int:
+        """Higher is surer: high 3, medium 2, low 1."""
+        return {"high": 3, "medium": 2, "low": 1}[self.value]
+
+
 @dataclass(frozen=True, slots=True)
 class Span:
     """1-based lines, 1-based columns; end is inclusive of the last line."""
@@ -58,6 +76,7 @@ class Finding:
     tool: str = "reviewbot"
     fix: Fix | None = None
     fingerprint: str = ""
+    confidence: Confidence = Confidence.HIGH
     # Set by the gate: whether the finding sits on changed lines, and whether it blocks.
     in_diff: bool = True
     blocking: bool = False

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from reviewbot.core.findings import Severity
+from reviewbot.core.findings import Confidence, Severity
 
 
 class Family(StrEnum):
@@ -50,12 +50,22 @@ class FixSafety(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Bad:
-    """An example the rule must report; `line` pins the reported line, `fixed` the fix's output."""
+    """An example the rule must report; `line` pins the reported line, `fixed` the fix's output,
+    `confidence` the confidence the finding must carry (None: not pinned)."""
 
     code: str
     line: int | None = None
     fixed: str | None = None
     path: str = "payments/example.py"
+    confidence: Confidence | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What a rule must see to report at `level` (documented per rule, printed by `explain`)."""
+
+    level: Confidence
+    text: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +96,7 @@ class RuleInfo:
     lock: str = ""
     postgres: str = ""
     retired: bool = False
+    evidence: tuple[Evidence, ...] = ()
     extra: tuple[tuple[str, str], ...] = field(default=())
 
     @property

@@ -14,7 +14,7 @@ from reviewbot.gate.baseline import fingerprint_all, load_baseline, subtract_bas
 from reviewbot.gate.diff_filter import mark_diff
 from reviewbot.gate.suppressions import apply_suppressions
 from reviewbot.gate.texts import FileTexts
-from reviewbot.gate.verdict import decide, mark_blocking
+from reviewbot.gate.verdict import decide, demote_unsure, mark_blocking
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,11 +41,14 @@ def apply_gate(
     use_baseline: bool = True,
 ) -> GateResult:
     texts = FileTexts(changes)
-    selected = [
-        f.with_changes(severity=config.severity_for(f.rule, f.severity))
-        for f in findings
-        if config.is_selected(f.rule, f.family, f.path)
-    ]
+    selected = demote_unsure(
+        [
+            f.with_changes(severity=config.severity_for(f.rule, f.severity))
+            for f in findings
+            if config.is_selected(f.rule, f.family, f.path)
+        ],
+        config.min_confidence,
+    )
     kept, meta, suppressed = apply_suppressions(selected, changes, texts, tools_run)
     kept.extend(m for m in meta if config.is_selected(m.rule, m.family, m.path))
     printed = fingerprint_all(kept, texts)

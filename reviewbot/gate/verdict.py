@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
-from reviewbot.core.findings import Finding, Severity
+from reviewbot.core.findings import Confidence, Finding, Severity
 from reviewbot.core.verdict import Outcome, Verdict
+
+
+def demote_unsure(findings: list[Finding], min_confidence: str) -> list[Finding]:
+    """An `error` below `min-confidence` is shown as a `warning`: only evidence, not a name, blocks."""
+    floor = Confidence(min_confidence).rank
+    return [
+        f.with_changes(severity=Severity.WARNING)
+        if f.severity is Severity.ERROR and f.confidence.rank < floor
+        else f
+        for f in findings
+    ]
 
 
 def mark_blocking(findings: list[Finding], fail_on: str) -> list[Finding]:

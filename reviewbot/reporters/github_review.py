@@ -118,7 +118,7 @@ def comment_body(finding: Finding, rules: Mapping[str, RuleInfo], suggestion: st
     rule = rules.get(finding.rule)
     title = f"{finding.rule} {rule.name}" if rule else f"{finding.rule} ({finding.tool})"
     status = "blocking" if finding.blocking else "not blocking"
-    parts = [f"**{title}** ({finding.severity.value}, {status}): {finding.message}"]
+    parts = [f"**{title}** ({finding.severity.value}, {finding.confidence.value} confidence, {status}): {finding.message}"]
     fix_help = finding.help or (rule.help if rule else "")
     if fix_help:
         parts.append(fix_help)

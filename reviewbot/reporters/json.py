@@ -21,6 +21,7 @@ def finding_json(finding: Finding) -> dict[str, object]:
         "column": finding.span.column,
         "message": finding.message,
         "tool": finding.tool,
+        "confidence": finding.confidence.value,
         "fingerprint": finding.fingerprint,
     }
 

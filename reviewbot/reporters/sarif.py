@@ -52,7 +52,12 @@ def _result(finding: Finding, index: int) -> dict[str, object]:
             }
         ],
         "partialFingerprints": {"reviewbot/v1": finding.fingerprint},
-        "properties": {"family": finding.family, "tool": finding.tool, "blocking": finding.blocking},
+        "properties": {
+            "family": finding.family,
+            "tool": finding.tool,
+            "blocking": finding.blocking,
+            "confidence": finding.confidence.value,
+        },
     }
     if finding.fix is not None:
         fix_span = finding.fix.span

@@ -25,7 +25,7 @@ def test_json_output_is_exactly_the_design_contract(broken_repo, cli):
     assert set(data) == {"schema", "verdict", "findings", "stats"}
     assert data["schema"] == "reviewbot/1" and data["verdict"] == "fail"
     (finding,) = data["findings"]
-    assert set(finding) == {"rule", "family", "severity", "path", "line", "end_line", "column", "message", "tool", "fingerprint"}
+    assert set(finding) == {"rule", "family", "severity", "path", "line", "end_line", "column", "message", "tool", "confidence", "fingerprint"}
     assert finding["rule"] == "RB901" and finding["family"] == "meta" and finding["tool"] == "reviewbot"
     assert finding["path"] == "app/settlement.py" and finding["line"] == 2
     assert isinstance(data["stats"]["files"], int) and isinstance(data["stats"]["seconds"], float)

@@ -89,6 +89,7 @@ def check_migration(
                     span=Span(op.line, 1, op.last_line),
                     message=report.message,
                     help=rule_type.recipe(migration.framework),
+                    confidence=report.confidence,
                 )
             )
     return findings

@@ -10,7 +10,7 @@ from reviewbot.analyzers.documented import DocumentedRule
 from reviewbot.analyzers.migrations.model import Framework
 from reviewbot.analyzers.migrations.timeline import Step, Timeline
 from reviewbot.config import Config
-from reviewbot.core.findings import Severity
+from reviewbot.core.findings import Confidence, Severity
 from reviewbot.core.rules import Family, RuleInfo
 
 POSTGRES_DOCS = "https://www.postgresql.org/docs/16"
@@ -23,6 +23,7 @@ class Report:
     step: Step
     message: str
     severity: Severity | None = None
+    confidence: Confidence = Confidence.HIGH
 
 
 class MigrationRule(DocumentedRule):

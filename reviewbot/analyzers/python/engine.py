@@ -191,6 +191,7 @@ def _resolve(
                 message=report.message,
                 help=rule.help,
                 fix=fix,
+                confidence=report.confidence,
             )
         )
     return findings

@@ -9,7 +9,7 @@ import libcst as cst
 
 from reviewbot.analyzers.documented import DocumentedRule
 from reviewbot.config import Config
-from reviewbot.core.findings import Severity
+from reviewbot.core.findings import Confidence, Severity
 
 
 @dataclass(slots=True)
@@ -21,6 +21,7 @@ class Report:
     message: str
     severity: Severity
     replacement: str | None = None
+    confidence: Confidence = Confidence.HIGH
 
 
 @dataclass(slots=True)
@@ -75,10 +76,12 @@ class PythonRule(DocumentedRule):
         *,
         replacement: str | None = None,
         severity: Severity | None = None,
+        confidence: Confidence = Confidence.HIGH,
     ) -> None:
-        """Report `message` at `node`; `replacement` replaces the node's code as a fix."""
+        """Report `message` at `node`; `replacement` replaces the node's code as a fix; `confidence`
+        says how directly the rule saw the hazard reach money."""
         self.ctx.reports.append(
-            Report(node, self.code, message, severity or self.severity, replacement)
+            Report(node, self.code, message, severity or self.severity, replacement, confidence)
         )
 
     @classmethod

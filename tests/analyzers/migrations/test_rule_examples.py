@@ -38,6 +38,8 @@ def test_rule_example_behaves_as_documented(rule, example):
         assert example.line in {f.line for f in findings}, (
             f"{rule.code} reported lines {[f.line for f in findings]}, expected {example.line}"
         )
+    if example.confidence is not None:
+        assert example.confidence in {f.confidence for f in findings if example.line in (None, f.line)}
 
 
 @pytest.mark.parametrize("rule", MIGRATION_RULES, ids=lambda r: r.code)

@@ -36,6 +36,12 @@ def test_rule_example_behaves_as_documented(rule, example):
         assert example.line in {f.line for f in findings}, (
             f"{rule.code} reported lines {[f.line for f in findings]}, expected {example.line}"
         )
+    if example.confidence is not None:
+        at_line = [f for f in findings if example.line is None or f.line == example.line]
+        assert example.confidence in {f.confidence for f in at_line}, (
+            f"{rule.code} reported confidence {[f.confidence.value for f in at_line]}, "
+            f"expected {example.confidence.value}"
+        )
     if example.fixed is not None:
         fixed = apply_fixes(textwrap.dedent(example.code), findings)
         assert fixed == textwrap.dedent(example.fixed)
