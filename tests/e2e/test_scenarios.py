@@ -41,7 +41,7 @@ def test_demo_prints_the_review_as_it_would_be_posted_without_network():
     out = done.stdout
     assert "── inline comment on app/psp.py:151 " in out
     assert "151 |" in out and "^^^" in out
-    assert "**RB302 unstable-idempotency-key** (error, blocking)" in out
+    assert "**RB302 unstable-idempotency-key** (error, high confidence, blocking)" in out
     assert "── summary comment " in out and "## ❌ reviewbot: gate failed" in out
     assert "nothing is posted" in out
 
