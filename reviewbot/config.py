@@ -120,7 +120,8 @@ class IdempotencyConfig:
 
 
 MIGRATION_RUNNERS = (
-    "auto", "ignore", "psql", "drizzle", "diesel", "golang-migrate", "flyway", "prisma", "alembic", "django",
+    "auto", "ignore", "psql", "drizzle", "diesel", "golang-migrate", "flyway", "prisma", "dbmate", "sqitch", "atlas",
+    "alembic", "django",
 )
 
 

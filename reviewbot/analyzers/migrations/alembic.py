@@ -111,8 +111,7 @@ class AlembicReader:
             return
         line, sql = start
         result = parse_sql_operations(sql, first_line=line)
-        if result.problem is not None:
-            self.problems.append(result.problem)
+        self.problems.extend(result.problems)
         self.ops.extend(replace(o, autocommit=scope.autocommit) for o in result.operations)
 
 

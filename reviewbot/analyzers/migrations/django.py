@@ -175,8 +175,7 @@ class DjangoReader:
             if start is None:
                 continue
             result = parse_sql_operations(start[1], first_line=start[0])
-            if result.problem is not None:
-                self.problems.append(result.problem)
+            self.problems.extend(result.problems)
             self.ops.extend(result.operations)
 
     def schema_operations(self, args: CallArgs, line: int, end: int) -> Iterator[Operation]:

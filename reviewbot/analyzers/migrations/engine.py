@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reviewbot.analyzers.base import AnalyzerResult, Progress
-from reviewbot.analyzers.migrations.layout import Layout, Reader, detect_layout
+from reviewbot.analyzers.migrations.files import MigrationFiles
+from reviewbot.analyzers.migrations.history import FolderHistory, Position, with_known_types
+from reviewbot.analyzers.migrations.layout import Layout, detect_layout
 from reviewbot.analyzers.migrations.model import Framework, Migration, OpKind, Runner
+from reviewbot.analyzers.migrations.notes import historical_note, layout_notes
 from reviewbot.analyzers.migrations.rule import MigrationRule
 from reviewbot.analyzers.migrations.rules import MIGRATION_RULES
+from reviewbot.analyzers.migrations.runners import DBMATE_UP, Reader, RunnerFinder
 from reviewbot.analyzers.migrations.timeline import build_timeline, table_key
 from reviewbot.config import Config
-from reviewbot.core.changes import ChangeSet
+from reviewbot.core.changes import ChangeSet, Mode
 from reviewbot.core.findings import Finding, Span
 from reviewbot.core.meta import INTERNAL_ERROR, PARSE_ERROR, meta_finding
 
@@ -23,9 +29,13 @@ if TYPE_CHECKING:
 
 # Flyway runs these outside a transaction (its PostgreSQL parser detects them per statement).
 _NON_TRANSACTIONAL = (OpKind.VACUUM_FULL,)
+# Go text/template actions: `{{.Schema}}`, `{{ .Table }}`, `{{- if .X }}`, `{{/* comment */}}`.
+_TEMPLATE_ACTION = re.compile(r"\{\{-?\s*(?:[.$]|/\*|[A-Za-z_]\w*\b)[^{}]*\}\}")
+_DBMATE_DOWN = re.compile(r"^--\s*migrate:down\b", re.MULTILINE)
+TOO_DEEP_MESSAGE = "too deeply nested to analyse (the parser or a rule ran out of stack)"
 
 
-def load_migration(path: str, text: str, layout: Layout, history: FieldHistory) -> Migration:
+def load_migration(path: str, text: str, layout: Layout, history: FieldHistory | None = None) -> Migration:
     """Read one migration file into operations, and decide whether its runner wraps it in a transaction.
 
     `history` is shared by every file of one analyzer run, so each module is parsed at most once.
@@ -44,6 +54,10 @@ def load_migration(path: str, text: str, layout: Layout, history: FieldHistory) 
         return Migration(path, layout.framework, layout.runner, django.operations, django.atomic, django.problems)
     from reviewbot.analyzers.migrations.sql import parse_sql_operations
 
+    if layout.runner is Runner.DBMATE and DBMATE_UP.search(text):
+        # One file holds both directions; only the part before `-- migrate:down` runs going forward.
+        down = _DBMATE_DOWN.search(text)
+        text = text[: down.start()] if down else text
     result = parse_sql_operations(text)
     in_tx = layout.in_transaction
     if in_tx is None:
@@ -53,8 +67,12 @@ def load_migration(path: str, text: str, layout: Layout, history: FieldHistory) 
             # golang-migrate and Prisma send the file as one multi-statement query: PostgreSQL runs
             # it as one implicit transaction (protocol docs, "Multiple Statements in a Simple Query").
             in_tx = result.statements > 1
-    problems = (result.problem,) if result.problem is not None else ()
-    return Migration(path, layout.framework, layout.runner, result.operations, in_tx, problems)
+    if result.problems and _TEMPLATE_ACTION.search(text):
+        # A template is SQL only once its program renders it: say it was not checked, but it is not
+        # a syntax error of the migration.
+        return Migration(path, layout.framework, layout.runner, (), in_tx,
+                         not_analysed="a Go text/template (`{{…}}`): only its rendered SQL can be checked")
+    return Migration(path, layout.framework, layout.runner, result.operations, in_tx, result.problems)
 
 
 def check_migration(
@@ -62,12 +80,19 @@ def check_migration(
     config: Config,
     rule_types: Sequence[type[MigrationRule]] = MIGRATION_RULES,
     created_elsewhere: Iterable[str] = (),
+    position: Position | None = None,
 ) -> list[Finding]:
-    """Every active rule's findings on one migration, plus RB901 for what could not be parsed."""
+    """Every active rule's findings on one migration, plus RB901 for what could not be parsed.
+
+    `position` is where the file stands in its folder's history (SQL folders): old column types come
+    from it.
+    """
     findings = [
         meta_finding(PARSE_ERROR, migration.path, problem.message, problem.line, problem.column)
         for problem in migration.problems
     ]
+    if position is not None:
+        migration = replace(migration, operations=with_known_types(migration.operations, position.schema))
     timeline = build_timeline(migration, config.migrations, created_elsewhere)
     for rule_type in rule_types:
         if not config.is_selected(rule_type.code, rule_type.family.value, migration.path):
@@ -113,6 +138,12 @@ def analyze_migration_source(
     return check_migration(migration, config, rule_types)
 
 
+@dataclass(frozen=True, slots=True)
+class _Loaded:
+    migration: Migration
+    layout: Layout
+
+
 class MigrationAnalyzer:
     """The RB4xx migration gate (and RB108) over SQL, Alembic and Django migrations."""
 
@@ -120,58 +151,96 @@ class MigrationAnalyzer:
 
     def analyze(self, changes: ChangeSet, config: Config, progress: Progress) -> AnalyzerResult:
         started = time.perf_counter()
-        root = Path(changes.root)
-
-        def read(path: str) -> str | None:
-            change = changes.get(path)
-            if change is not None and change.text is not None:
-                return change.text
-            try:
-                return (root / path).read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError):
-                return None
-
-        def list_dir(directory: str) -> list[str]:
-            try:
-                return [p.name for p in (root / directory).iterdir() if p.suffix == ".py"]
-            except OSError:
-                return []
-
-        history: FieldHistory | None = None
+        files = MigrationFiles(changes)
+        finder = RunnerFinder(files.read)
+        field_history: FieldHistory | None = None
         findings: list[Finding] = []
-        migrations: list[Migration] = []
+        loaded: list[_Loaded] = []
         candidates = [f for f in changes.files if f.path.endswith((".sql", ".py"))]
         for done, change in enumerate(candidates, start=1):
-            text = change.text if change.text is not None else read(change.path)
-            if text is None:
+            found = files.load(change.path)
+            if found is None:
                 continue
-            layout = detect_layout(change.path, text, config.migrations, read)
+            text, decode_problem = found
+            layout = detect_layout(change.path, text, config.migrations, files.read, finder)
             if layout is None:
                 continue
-            if history is None:
+            if field_history is None:
                 from reviewbot.analyzers.migrations.django import FieldHistory
 
-                history = FieldHistory(read, list_dir)
-            try:
-                migrations.append(load_migration(change.path, text, layout, history))
-            # Per-file isolation (STYLE.md §7): a crash reading one file becomes RB905 there.
-            except Exception as err:  # noqa: BLE001
-                findings.append(meta_finding(INTERNAL_ERROR, change.path, f"migration reader crashed: {err!r}", 1))
+                field_history = FieldHistory(files.read, files.python_modules)
+            migration = _isolated_load(change.path, text, layout, field_history, findings)
+            if migration is not None:
+                if decode_problem is not None:
+                    migration = replace(migration, problems=(decode_problem, *migration.problems))
+                loaded.append(_Loaded(migration, layout))
             progress.advance("migrations", done, len(candidates))
         created: set[str] = set()
         if config.migrations.tables_created_elsewhere_are_new:
             created = {
-                table_key(op.table) for m in migrations for op in m.operations if op.kind is OpKind.CREATE_TABLE
+                table_key(op.table)
+                for item in loaded for op in item.migration.operations if op.kind is OpKind.CREATE_TABLE
             }
-        for migration in migrations:
+        history = self._folder_history(files, finder, config, field_history)
+        history.remember(item.migration for item in loaded)
+        for item in loaded:
+            migration = item.migration
+            position = None
             try:
-                findings.extend(check_migration(migration, config, created_elsewhere=created))
+                if migration.framework is Framework.SQL and not migration.not_analysed:
+                    position = history.position(migration, item.layout.folder)
+                findings.extend(check_migration(migration, config, created_elsewhere=created, position=position))
+            except (RecursionError, MemoryError):
+                findings.append(meta_finding(PARSE_ERROR, migration.path, f"migration {TOO_DEEP_MESSAGE}", 1))
             # Per-file isolation (STYLE.md §7): a crashing rule becomes RB905 on this file.
             except Exception as err:  # noqa: BLE001
                 findings.append(meta_finding(INTERNAL_ERROR, migration.path, f"a rule crashed: {err!r}", 1))
+        notes = layout_notes([(item.migration, item.layout) for item in loaded])
+        if changes.mode is Mode.AUDIT and not (Path(changes.root) / config.baseline).is_file():
+            note = historical_note(findings, [(i.migration, i.layout) for i in loaded], files.uncommitted)
+            if note:
+                notes.append(note)
         return AnalyzerResult(
             name=self.name,
             findings=tuple(findings),
             seconds=time.perf_counter() - started,
-            files=len(migrations),
+            files=len(loaded),
+            notes=tuple(notes),
         )
+
+    @staticmethod
+    def _folder_history(
+        files: MigrationFiles, finder: RunnerFinder, config: Config, field_history: FieldHistory | None
+    ) -> FolderHistory:
+        """The SQL folders' histories, reading a sibling as a migration only when it is one."""
+
+        def load(path: str) -> Migration | None:
+            found = files.load(path)
+            if found is None:
+                return None
+            layout = detect_layout(path, found[0], config.migrations, files.read, finder)
+            if layout is None or layout.framework is not Framework.SQL:
+                return None
+            try:
+                return load_migration(path, found[0], layout, field_history)
+            # Per-file isolation (STYLE.md §7): a sibling read only as history that crashes leaves a gap
+            # in the history; when it is under review itself, its own check reports the crash.
+            except Exception:  # noqa: BLE001
+                return None
+
+        return FolderHistory(files.sql_files, files.read, load)
+
+
+def _isolated_load(
+    path: str, text: str, layout: Layout, history: FieldHistory, findings: list[Finding]
+) -> Migration | None:
+    """load_migration, with a crash on this file becoming a finding on it instead of ending the run."""
+    try:
+        return load_migration(path, text, layout, history)
+    except (RecursionError, MemoryError):
+        findings.append(meta_finding(PARSE_ERROR, path, f"migration {TOO_DEEP_MESSAGE}", 1))
+    # Per-file isolation (STYLE.md §7): a crash reading one file becomes RB905 there.
+    except Exception as err:  # noqa: BLE001
+        findings.append(meta_finding(INTERNAL_ERROR, path, f"migration reader crashed: {err!r}", 1))
+    return None
+

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from reviewbot.analyzers.migrations.model import Framework, Runner
+from reviewbot.analyzers.migrations.runners import DBMATE_UP, Reader, RunnerChoice, RunnerFinder
 from reviewbot.config import Config, MigrationsConfig, path_matches
 
 # SQL files in these places are migrations unless configured otherwise.
@@ -23,14 +23,13 @@ DEFAULT_SQL_GLOBS: tuple[str, ...] = (
 # Rollbacks are not gated: they run by hand, after the forward migration was already reviewed.
 DOWN_GLOBS: tuple[str, ...] = ("**/down.sql", "**/*.down.sql", "**/U*__*.sql", "**/*_down.sql")
 RUNNER_CHOICES = ("auto", "ignore", *(r.value for r in Runner))
+CONFIGURED = "configured in [[tool.reviewbot.migrations.paths]]"
 
-_FLYWAY_NAME = re.compile(r"^[VR]\d*[._\d]*__.+\.sql$")
 _DJANGO_NAME = re.compile(r"^\d{4}_\w+\.py$")
 _RUN_IN_TRANSACTION_FALSE = re.compile(r"^\s*run_in_transaction\s*=\s*false\s*$", re.MULTILINE)
 _FLYWAY_NO_TRANSACTION = re.compile(r"^\s*executeInTransaction\s*=\s*false\s*$", re.MULTILINE)
-
-# Reads a repository-relative path: the changed text, else the working tree; None if absent.
-Reader = Callable[[str], str | None]
+_ATLAS_NO_TRANSACTION = re.compile(r"^--\s*atlas:txmode\s+none\b", re.MULTILINE)
+_WILDCARDS = frozenset("*?[")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +38,8 @@ class Layout:
     runner: Runner
     # None: depends on the parsed statements (golang-migrate, Prisma, Flyway decide per file)
     in_transaction: bool | None
+    folder: str = ""  # the migrations folder the runner governs
+    reason: str = ""  # why we took the file to be this runner's
 
 
 _GLOB_CACHE: dict[str, re.Pattern[str]] = {}
@@ -72,11 +73,23 @@ def glob_match(path: str, pattern: str) -> bool:
 
 
 def configured_runner(path: str, config: MigrationsConfig) -> str | None:
-    """The runner named by the first `[[tool.reviewbot.migrations.paths]]` entry matching `path`."""
+    """The runner named by the first `[[tool.reviewbot.migrations.paths]]` entry matching `path`.
+
+    An entry naming `path` exactly with runner "auto" (a file named on the command line) only marks it
+    as a migration to check; the runner is still read from later entries or detected.
+    """
     for entry in config.paths:
+        if entry.runner == "auto" and entry.glob == path:
+            continue
         if glob_match(path, entry.glob):
             return entry.runner
     return None
+
+
+def is_explicitly_named(path: str, config: MigrationsConfig) -> bool:
+    """Whether a `paths` entry names exactly this file (no wildcard): it is checked whatever else says."""
+    return any(entry.glob == path and not _WILDCARDS & set(entry.glob) and entry.runner != "ignore"
+               for entry in config.paths)
 
 
 def is_python_migration_path(path: str, config: Config) -> bool:
@@ -100,19 +113,48 @@ def is_python_migration_path(path: str, config: Config) -> bool:
     return "/migrations/" in wrapped and _DJANGO_NAME.match(name) is not None
 
 
-def detect_layout(path: str, text: str, config: MigrationsConfig, read: Reader) -> Layout | None:
-    """The migration layout of `path`, or None when it is not a (forward) migration."""
+def detect_layout(
+    path: str, text: str, config: MigrationsConfig, read: Reader, finder: RunnerFinder | None = None
+) -> Layout | None:
+    """The migration layout of `path`, or None when it is not a (forward) migration.
+
+    SQL: a runner named in `[[tool.reviewbot.migrations.paths]]`, else one whose own configuration
+    file (diesel.toml, drizzle.config.*, flyway.conf/.toml, atlas.hcl, sqitch.conf) governs the folder,
+    else the folder's conventions (a drizzle journal, `-- migrate:up`, `V1__x.sql`, `*.up.sql`…), else
+    psql. `finder` caches configuration files across the files of one run.
+    """
+    explicit = is_explicitly_named(path, config)
     configured = configured_runner(path, config)
-    if configured == "ignore":
+    if configured == "ignore" and not explicit:
         return None
     if path.endswith(".py"):
         return _python_layout(path, text, configured)
-    if not path.endswith(".sql") or any(glob_match(path, g) for g in DOWN_GLOBS):
+    if not path.endswith(".sql"):
         return None
-    if configured is None and not any(glob_match(path, g) for g in DEFAULT_SQL_GLOBS):
+    if not explicit and any(glob_match(path, g) for g in DOWN_GLOBS):
         return None
-    runner = Runner(configured) if configured not in (None, "auto") else _sql_runner(path, text, read)
-    return Layout(Framework.SQL, runner, sql_transaction_default(path, runner, read))
+    finder = finder or RunnerFinder(read)
+    directory = posixpath.dirname(path)
+    if configured not in (None, "auto", "ignore"):
+        runner = Runner(configured)
+        choice = RunnerChoice(runner, directory, CONFIGURED)
+        if runner is Runner.DRIZZLE and finder.journal_tags(directory) is not None:
+            choice = finder.drizzle(path, directory, CONFIGURED)
+    else:
+        found = finder.configured(path) or finder.conventional(path, text)
+        if found is not None and not found.is_migration and not explicit:
+            return None
+        if found is None:
+            if not (explicit or configured == "auto" or any(glob_match(path, g) for g in DEFAULT_SQL_GLOBS)):
+                return None
+            why = "named on the command line" if explicit else "in a migrations folder"
+            found = RunnerChoice(Runner.PSQL, directory, f"{why}, no runner configuration or naming convention: "
+                                                         "psql semantics")
+        choice = found
+    in_tx = choice.in_transaction
+    if in_tx is None:
+        in_tx = sql_transaction_default(path, choice.runner, read, text)
+    return Layout(Framework.SQL, choice.runner, in_tx, choice.folder, choice.reason)
 
 
 def _python_layout(path: str, text: str, configured: str | None) -> Layout | None:
@@ -123,32 +165,17 @@ def _python_layout(path: str, text: str, configured: str | None) -> Layout | Non
         and "migrations.Migration" in text
         and ("/migrations/" in f"/{path}" or configured == Runner.DJANGO.value)
     )
+    directory = posixpath.dirname(path)
     if configured == Runner.ALEMBIC.value or (configured in (None, "auto") and is_alembic):
-        return Layout(Framework.ALEMBIC, Runner.ALEMBIC, True)
+        return Layout(Framework.ALEMBIC, Runner.ALEMBIC, True, directory, "def upgrade() (Alembic revision)")
     if configured == Runner.DJANGO.value or (
         configured in (None, "auto") and is_django and (_DJANGO_NAME.match(name) or configured)
     ):
-        return Layout(Framework.DJANGO, Runner.DJANGO, True)
+        return Layout(Framework.DJANGO, Runner.DJANGO, True, directory, "class Migration (Django)")
     return None
 
 
-def _sql_runner(path: str, text: str, read: Reader) -> Runner:
-    directory = posixpath.dirname(path)
-    name = posixpath.basename(path)
-    if "--> statement-breakpoint" in text or read(posixpath.join(directory, "meta/_journal.json")) is not None:
-        return Runner.DRIZZLE
-    if name == "up.sql":
-        return Runner.DIESEL
-    if name == "migration.sql" and "/migrations/" in f"/{path}":
-        return Runner.PRISMA
-    if _FLYWAY_NAME.match(name):
-        return Runner.FLYWAY
-    if name.endswith(".up.sql"):
-        return Runner.GOLANG_MIGRATE
-    return Runner.PSQL
-
-
-def sql_transaction_default(path: str, runner: Runner, read: Reader) -> bool | None:
+def sql_transaction_default(path: str, runner: Runner, read: Reader, text: str = "") -> bool | None:
     """Whether the runner wraps the whole file in one transaction (None: decided per file)."""
     if runner is Runner.DIESEL:
         metadata = read(posixpath.join(posixpath.dirname(path), "metadata.toml"))
@@ -160,4 +187,11 @@ def sql_transaction_default(path: str, runner: Runner, read: Reader) -> bool | N
         return None
     if runner in (Runner.GOLANG_MIGRATE, Runner.PRISMA):
         return None
+    if runner is Runner.DBMATE:
+        # dbmate wraps each migration in a transaction unless its up marker says `transaction:false`.
+        marker = DBMATE_UP.search(text)
+        return not (marker and "transaction:false" in marker.group(1).replace(" ", ""))
+    if runner is Runner.ATLAS:
+        # atlas migrate apply: one transaction per file (--tx-mode file) unless the file opts out.
+        return _ATLAS_NO_TRANSACTION.search(text) is None
     return runner in (Runner.DRIZZLE, Runner.ALEMBIC, Runner.DJANGO)

@@ -19,6 +19,9 @@ class Runner(StrEnum):
     GOLANG_MIGRATE = "golang-migrate"
     FLYWAY = "flyway"
     PRISMA = "prisma"
+    DBMATE = "dbmate"
+    SQITCH = "sqitch"
+    ATLAS = "atlas"
     ALEMBIC = "alembic"
     DJANGO = "django"
 
@@ -127,6 +130,11 @@ class Operation:
     description: str = ""  # what the operation is, for messages: "UPDATE payments", "RunPython"
     # Statements that run in autocommit whatever the runner (Alembic autocommit_block)
     autocommit: bool = False
+    # The SQL statement this operation comes from: (its first line, its ordinal in the parsed text);
+    # operations of one statement (ALTER TABLE … , …; the body of a DO block) share one transaction.
+    statement: tuple[int, int] = (0, 0)
+    # Inside a DO block: a function body, always one transaction, never allowed CONCURRENTLY
+    in_do_block: bool = False
     columns: tuple[Column, ...] = field(default=())
 
     @property
@@ -153,3 +161,5 @@ class Migration:
     operations: tuple[Operation, ...]
     in_transaction: bool  # whether the runner wraps the file in a transaction
     problems: tuple[ParseProblem, ...] = ()
+    # Why the file was not analysed at all (a template, not SQL yet); it becomes a note, not RB901
+    not_analysed: str | None = None

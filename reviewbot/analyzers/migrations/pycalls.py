@@ -38,6 +38,9 @@ def parse_python(text: str) -> ast.Module | ParseProblem:
         return ast.parse(text)
     except (SyntaxError, ValueError) as err:
         return _parse_problem(err)
+    except (RecursionError, MemoryError):
+        # CPython's parser gives up on deeply nested expressions this way; so would Django's import.
+        return ParseProblem("cannot parse: too deeply nested to analyse", 1, 1)
 
 
 def _parse_problem(err: SyntaxError | ValueError) -> ParseProblem:

@@ -65,6 +65,8 @@ def existing_table_steps(timeline: Timeline) -> Iterator[Step]:
 def transaction_phrase(timeline: Timeline, step: Step) -> str:
     """Why this step is inside a transaction: explicit BEGIN, or the runner's wrapping."""
     migration = timeline.migration
+    if step.op.in_do_block:
+        return "inside a DO block (a function body, always one transaction)"
     if not migration.in_transaction:
         return "inside BEGIN … COMMIT"
     runner = migration.runner.value

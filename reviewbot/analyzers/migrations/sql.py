@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pglast import ast, parse_sql
 from pglast.enums import (
@@ -14,7 +14,7 @@ from pglast.enums import (
     ObjectType,
     TransactionStmtKind,
 )
-from pglast.parser import ParseError
+from pglast.parser import ParseError, parse_sql_json, split
 
 from reviewbot.analyzers.migrations.model import (
     Column,
@@ -31,6 +31,7 @@ from reviewbot.analyzers.migrations.pgtypes import (
     normalize_type,
     parse_duration_ms,
 )
+from reviewbot.analyzers.migrations.plpgsql import body_statements, do_body
 
 # LOCK TABLE modes by number (lockdefs.h): 1 ACCESS SHARE … 8 ACCESS EXCLUSIVE.
 LOCK_MODE_NAMES = {
@@ -49,8 +50,20 @@ _CONSTRAINT_KINDS = {
 @dataclass(frozen=True, slots=True)
 class SqlResult:
     operations: tuple[Operation, ...]
-    problem: ParseProblem | None = None
+    problems: tuple[ParseProblem, ...] = ()
     statements: int = 0
+
+    @property
+    def problem(self) -> ParseProblem | None:
+        return self.problems[0] if self.problems else None
+
+
+# Below this many characters no statement can nest deeper than pglast converts safely: a left-deep
+# chain like `1+1+…` needs two characters a level, libpg_query stops at about 15,000 levels with
+# "stack depth limit exceeded", and pglast's conversion to Python overflows the C stack from about
+# 25,000 (a crash, not an exception). Longer texts are checked with the JSON parser first.
+DEPTH_CHECK_CHARS = 20_000
+TOO_DEEP = "too deeply nested to analyse"
 
 
 class LineIndex:
@@ -83,18 +96,39 @@ def skip_trivia(text: str, pos: int, end: int) -> int:
     return pos
 
 
-def parse_sql_operations(text: str, first_line: int = 1) -> SqlResult:
-    """Every statement's operations; `first_line` is the file line of the text's first line."""
+def parse_sql_operations(text: str, first_line: int = 1, *, whole: bool = True) -> SqlResult:
+    """Every statement's operations; `first_line` is the file line of the text's first line.
+
+    A statement too deeply nested to analyse is RB901 on its own: the file's other statements, split
+    by PostgreSQL's scanner, are still checked (`whole` is False for those single statements).
+    """
     index = LineIndex(text)
+    problems: list[ParseProblem] = []
+    nul = text.find("\x00")
+    if nul >= 0:
+        # libpg_query reads a C string: without this, a NUL would silently end the file there.
+        problems.append(ParseProblem(
+            "NUL byte in SQL text: PostgreSQL rejects it; the rest of the file was checked as if it were a space",
+            index.line_of(nul) + first_line - 1,
+        ))
+        text = text.replace("\x00", " ")
     try:
+        if len(text) > DEPTH_CHECK_CHARS:
+            parse_sql_json(text)
         statements = parse_sql(text)
     except ParseError as err:
         message = str(err.args[0]) if err.args else str(err)
         offset = err.args[1] if len(err.args) > 1 and isinstance(err.args[1], int) else 0
         line = index.line_of(offset)
-        return SqlResult((), ParseProblem(f"cannot parse SQL: {message}", line + first_line - 1))
+        if "stack depth" in message or "memory exhausted" in message:
+            if whole:
+                return _statement_by_statement(text, index, first_line, problems)
+            problems.append(ParseProblem(f"SQL statement {TOO_DEEP} ({message})", line + first_line - 1))
+        else:
+            problems.append(ParseProblem(f"cannot parse SQL: {message}", line + first_line - 1))
+        return SqlResult((), tuple(problems))
     ops: list[Operation] = []
-    for raw in statements:
+    for ordinal, raw in enumerate(statements, start=1):
         start = raw.stmt_location or 0
         length = raw.stmt_len or (len(text) - start)
         end = start + length
@@ -104,9 +138,54 @@ def parse_sql_operations(text: str, first_line: int = 1) -> SqlResult:
             stop -= 1
         line = index.line_of(begin) + first_line - 1
         end_line = index.line_of(max(stop - 1, begin)) + first_line - 1
-        if raw.stmt is not None:
-            ops.extend(statement_operations(raw.stmt, line, end_line))
-    return SqlResult(tuple(ops), statements=len(statements))
+        if raw.stmt is None:
+            continue
+        key = (line, ordinal)
+        ops.extend(replace(op, statement=key) for op in statement_operations(raw.stmt, line, end_line))
+        if isinstance(raw.stmt, ast.DoStmt):
+            ops.extend(do_block_operations(raw.stmt, index, first_line, key))
+    return SqlResult(tuple(ops), tuple(problems), statements=len(statements))
+
+
+def _statement_by_statement(
+    text: str, index: LineIndex, first_line: int, problems: list[ParseProblem]
+) -> SqlResult:
+    ops: list[Operation] = []
+    count = 0
+    for piece in split(text, with_parser=False, only_slices=True):
+        start = piece.start or 0
+        result = parse_sql_operations(text[piece], index.line_of(start) + first_line - 1, whole=False)
+        ops.extend(result.operations)
+        problems.extend(result.problems)
+        count += result.statements
+    return SqlResult(tuple(ops), tuple(problems), statements=count)
+
+
+def do_block_operations(
+    stmt: ast.DoStmt, index: LineIndex, first_line: int, key: tuple[int, int]
+) -> list[Operation]:
+    """The operations of the SQL a DO block runs, on their own lines, as one statement's."""
+    found = do_body(stmt)
+    if found is None:
+        return []
+    body, offset = found
+    try:
+        inner = body_statements(body)
+    except ParseError:
+        # PostgreSQL parsed the DO statement; its body is checked only when DO runs. What we cannot
+        # read here is left to that check (the statement itself was parsed, so this is not RB901).
+        return []
+    body_line = index.line_of(offset) + first_line - 1
+    ops: list[Operation] = []
+    for statement in inner:
+        line = body_line + statement.line - 1
+        # A dynamic EXECUTE string is reported on the EXECUTE line: its own lines are not the file's.
+        result = parse_sql_operations(statement.sql, first_line=line)
+        for op in result.operations:
+            if statement.dynamic:
+                op = replace(op, line=line, end_line=line)
+            ops.append(replace(op, statement=key, in_do_block=True))
+    return ops
 
 
 def relname(rel: ast.RangeVar | None) -> str | None:
@@ -133,14 +212,16 @@ def column_type(type_name: ast.TypeName | None) -> ColumnType | None:
 
 
 def iter_nodes(node: object) -> Iterator[ast.Node]:
-    """Every pglast node under `node`, itself included."""
-    if isinstance(node, ast.Node):
-        yield node
-        for attr in node:
-            yield from iter_nodes(getattr(node, attr))
-    elif isinstance(node, tuple | list):
-        for item in node:
-            yield from iter_nodes(item)
+    """Every pglast node under `node`, itself included, in document order."""
+    # An explicit stack: a long `a || b || …` is a left-deep tree deeper than Python's recursion limit.
+    stack: list[object] = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, ast.Node):
+            yield current
+            stack.extend(reversed([getattr(current, attr) for attr in current]))
+        elif isinstance(current, tuple | list):
+            stack.extend(reversed(current))
 
 
 def function_names(expr: object) -> list[str]:

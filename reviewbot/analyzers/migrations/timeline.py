@@ -90,9 +90,13 @@ def build_timeline(
     timeout = 0
     created: set[str] = {table_key(t) for t in created_elsewhere}
     previous_autocommit = False
+    previous: Operation | None = None
     steps: list[Step] = []
     for index, op in enumerate(migration.operations):
-        if op.kind is OpKind.BEGIN:
+        same_statement = previous is not None and op.statement != (0, 0) and op.statement == previous.statement
+        if same_statement:
+            pass  # one statement (a multi-command ALTER TABLE, a DO block) is one transaction
+        elif op.kind is OpKind.BEGIN:
             if not in_tx:
                 in_tx = True
                 tx += 1
@@ -104,12 +108,14 @@ def build_timeline(
             # commits before it and starts a new transaction after it.
             tx += 1
         previous_autocommit = op.autocommit
+        previous = op
         key = table_key(op.table)
         steps.append(
             Step(
                 op=op,
                 index=index,
-                in_transaction=in_tx and not op.autocommit,
+                # A DO block is a function call: its statements always share one transaction.
+                in_transaction=op.in_do_block or (in_tx and not op.autocommit),
                 transaction=tx,
                 table_is_new=bool(key) and key in created,
                 lock_timeout_ms=timeout,

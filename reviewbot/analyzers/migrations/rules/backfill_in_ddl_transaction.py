@@ -62,6 +62,11 @@ class BackfillInDdlTransaction(MigrationRule):
             path="migrations/0042_payments_currency.sql",
         ),
         Good(
+            "UPDATE payments SET currency = 'EUR' WHERE currency IS NULL;\n"
+            "ALTER TABLE payments ALTER COLUMN currency SET DEFAULT 'EUR';\n",
+            path="migrations/2024-05-03-120000_currency_default/up.sql",
+        ),
+        Good(
             "CREATE TABLE fx_rates (currency char(3) PRIMARY KEY, rate_ppm bigint);\n"
             "UPDATE fx_rates SET rate_ppm = 1000000 WHERE currency = 'EUR';\n",
             path="migrations/2024-05-02-120000_fx_rates/up.sql",
@@ -82,6 +87,8 @@ class BackfillInDdlTransaction(MigrationRule):
                 continue
             target = table_key(op.table)
             for other in timeline.in_transaction_with(step):
+                if other.index > step.index:
+                    break  # a lock taken after the backfill is held only from there to the commit
                 other_op = other.op
                 if other.table_is_new or other_op.table is None or other_op.kind is OpKind.BACKFILL:
                     continue

@@ -1,0 +1,110 @@
+"""The SQL statements inside a `DO $$ … $$` block, read with PostgreSQL's own PL/pgSQL parser (pglast).
+
+drizzle-kit wraps every foreign key it generates in `DO $$ BEGIN ALTER TABLE … ADD CONSTRAINT … EXCEPTION
+WHEN duplicate_object THEN null; END $$;`, and hand-written migrations guard DDL with `IF NOT EXISTS (…)
+THEN … END IF` the same way: the DDL is inside the block, and it takes the same locks as outside it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from pglast import ast, parse_sql
+from pglast.parser import ParseError, parse_plpgsql_json
+
+# libpg_query parses PL/pgSQL only as the body of a CREATE FUNCTION; the tag is one no body can contain
+# by accident (a dollar-quoted body ends at the first repetition of its own tag).
+_WRAPPER_TAG = "$reviewbot_do_body$"
+
+
+@dataclass(frozen=True, slots=True)
+class BodyStatement:
+    """One SQL statement the block runs: its text and its line within the body (1 = the opening line)."""
+
+    sql: str
+    line: int
+    dynamic: bool  # EXECUTE of a constant string
+
+
+def do_body(stmt: ast.DoStmt) -> tuple[str, int] | None:
+    """(the body text, the character offset of its opening quote) of a PL/pgSQL DO block; None otherwise."""
+    body: str | None = None
+    offset = -1
+    language = "plpgsql"
+    for arg in stmt.args or ():
+        if not isinstance(arg, ast.DefElem):
+            continue
+        if arg.defname == "as" and isinstance(arg.arg, ast.String):
+            body = str(arg.arg.sval)
+            arg_location = getattr(arg, "arg_location", -1)
+            offset = arg_location if isinstance(arg_location, int) and arg_location >= 0 else int(arg.location or 0)
+        elif arg.defname == "language" and isinstance(arg.arg, ast.String):
+            language = str(arg.arg.sval).lower()
+    if body is None or language != "plpgsql" or _WRAPPER_TAG in body:
+        return None
+    return body, offset
+
+
+def body_statements(body: str) -> list[BodyStatement]:
+    """The SQL statements of a PL/pgSQL body in line order; raises ParseError when it is not PL/pgSQL."""
+    wrapped = f"CREATE FUNCTION reviewbot_do() RETURNS void LANGUAGE plpgsql AS {_WRAPPER_TAG}{body}{_WRAPPER_TAG}"
+    tree = json.loads(parse_plpgsql_json(wrapped))
+    found = [s for s in _walk(tree) if s.sql.strip()]
+    found.sort(key=lambda s: s.line)
+    return found
+
+
+def _walk(tree: object) -> Iterator[BodyStatement]:
+    # An explicit stack: a generated body can nest IF blocks deeper than Python's recursion limit.
+    stack: list[object] = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(reversed(node))
+            continue
+        if not isinstance(node, dict):
+            continue
+        execsql = node.get("PLpgSQL_stmt_execsql")
+        dynexecute = node.get("PLpgSQL_stmt_dynexecute")
+        if isinstance(execsql, dict):
+            query = _expr_query(execsql.get("sqlstmt"))
+            if query is not None:
+                yield BodyStatement(query, _line(execsql), dynamic=False)
+        elif isinstance(dynexecute, dict):
+            constant = _constant_string(_expr_query(dynexecute.get("query")))
+            if constant is not None:
+                yield BodyStatement(constant, _line(dynexecute), dynamic=True)
+        stack.extend(reversed(list(node.values())))
+
+
+def _line(node: dict[str, object]) -> int:
+    line = node.get("lineno")
+    return line if isinstance(line, int) and line > 0 else 1
+
+
+def _expr_query(node: object) -> str | None:
+    if isinstance(node, dict):
+        expr = node.get("PLpgSQL_expr")
+        if isinstance(expr, dict) and isinstance(expr.get("query"), str):
+            return str(expr["query"])
+    return None
+
+
+def _constant_string(expression: str | None) -> str | None:
+    """`'CREATE INDEX …'` -> the string; None for format(…), concatenations and variables."""
+    if expression is None:
+        return None
+    try:
+        statements = parse_sql(f"SELECT {expression}")
+    except ParseError:
+        return None
+    stmt = statements[0].stmt if len(statements) == 1 else None
+    if not isinstance(stmt, ast.SelectStmt) or not stmt.targetList or len(stmt.targetList) != 1:
+        return None
+    target = stmt.targetList[0]
+    value = target.val if isinstance(target, ast.ResTarget) else None
+    if isinstance(value, ast.A_Const) and isinstance(value.val, ast.String):
+        return str(value.val.sval)
+    return None
