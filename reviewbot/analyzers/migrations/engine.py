@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from reviewbot.analyzers.base import AnalyzerResult, Progress
 from reviewbot.analyzers.migrations.files import MigrationFiles
-from reviewbot.analyzers.migrations.history import FolderHistory, Position, with_known_types
+from reviewbot.analyzers.migrations.history import FolderHistory, Position, known_tables, with_known_types
 from reviewbot.analyzers.migrations.layout import Layout, detect_layout
 from reviewbot.analyzers.migrations.model import Framework, Migration, OpKind, Runner
 from reviewbot.analyzers.migrations.notes import historical_note, layout_notes
@@ -21,7 +21,7 @@ from reviewbot.analyzers.migrations.runners import DBMATE_UP, Reader, RunnerFind
 from reviewbot.analyzers.migrations.timeline import build_timeline, table_key
 from reviewbot.config import Config
 from reviewbot.core.changes import ChangeSet, Mode
-from reviewbot.core.findings import Finding, Span
+from reviewbot.core.findings import Confidence, Finding, Span
 from reviewbot.core.meta import INTERNAL_ERROR, PARSE_ERROR, meta_finding
 
 if TYPE_CHECKING:
@@ -91,8 +91,12 @@ def check_migration(
         meta_finding(PARSE_ERROR, migration.path, problem.message, problem.line, problem.column)
         for problem in migration.problems
     ]
+    unseen: frozenset[int] = frozenset()
     if position is not None:
         migration = replace(migration, operations=with_known_types(migration.operations, position.schema))
+        if position.complete:
+            shown = known_tables(migration.operations, position.schema)
+            unseen = frozenset(i for i, known in enumerate(shown) if not known)
     timeline = build_timeline(migration, config.migrations, created_elsewhere)
     for rule_type in rule_types:
         if not config.is_selected(rule_type.code, rule_type.family.value, migration.path):
@@ -104,7 +108,11 @@ def check_migration(
             if key in seen:
                 continue
             seen.add(key)
-            op = report.step.op
+            step = report.step
+            op = step.op
+            confidence = report.confidence
+            if rule_type.on_existing_tables and step.index in unseen and op.table and not step.table_is_new:
+                confidence = min(confidence, Confidence.MEDIUM, key=lambda c: c.rank)
             findings.append(
                 Finding(
                     rule=rule_type.code,
@@ -114,7 +122,7 @@ def check_migration(
                     span=Span(op.line, 1, op.last_line),
                     message=report.message,
                     help=rule_type.recipe(migration.framework),
-                    confidence=report.confidence,
+                    confidence=confidence,
                 )
             )
     return findings
@@ -135,7 +143,12 @@ def analyze_migration_source(
     from reviewbot.analyzers.migrations.django import FieldHistory
 
     migration = load_migration(path, text, layout, FieldHistory(reader, lambda _dir: []))
-    return check_migration(migration, config, rule_types)
+    position = None
+    if migration.framework is Framework.SQL:
+        # The file is its folder's whole history: a file that creates tables is where the history starts.
+        single = FolderHistory(lambda _folder: [path], reader, lambda p: migration if p == path else None)
+        position = single.position(migration, layout.folder)
+    return check_migration(migration, config, rule_types, position=position)
 
 
 @dataclass(frozen=True, slots=True)

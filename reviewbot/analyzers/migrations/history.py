@@ -170,6 +170,16 @@ def with_known_types(operations: Sequence[Operation], before: Schema) -> tuple[O
     return tuple(out)
 
 
+def known_tables(operations: Sequence[Operation], before: Schema) -> tuple[bool, ...]:
+    """For each operation: whether the history (plus the file up to it) shows its table as existing."""
+    schema = before.copy()
+    out: list[bool] = []
+    for op in operations:
+        out.append(table_key(op.table) in schema.tables)
+        schema.apply(op)
+    return tuple(out)
+
+
 def _journal_order(text: str | None) -> dict[str, int]:
     if text is None:
         return {}

@@ -11,9 +11,25 @@ from reviewbot.analyzers.migrations.model import Framework
 from reviewbot.analyzers.migrations.timeline import Step, Timeline
 from reviewbot.config import Config
 from reviewbot.core.findings import Confidence, Severity
-from reviewbot.core.rules import Family, RuleInfo
+from reviewbot.core.rules import Evidence, Family, RuleInfo
 
 POSTGRES_DOCS = "https://www.postgresql.org/docs/16"
+
+# The hazard of most migration rules is a lock, rewrite or scan of a table that already holds rows and
+# serves traffic; what the rule saw of that table sets the confidence.
+EXISTING_TABLE_EVIDENCE = (
+    Evidence(
+        Confidence.HIGH,
+        "the table was not created earlier in this migration, and the migrations folder's history either "
+        "created it in an earlier migration or does not reach back to the first table (a partial folder, "
+        "a single file)",
+    ),
+    Evidence(
+        Confidence.MEDIUM,
+        "the folder's history starts with its first tables yet never creates this one (another tool, a "
+        "schema dump or an extension made it): whether it holds rows and traffic is not known",
+    ),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +51,10 @@ class MigrationRule(DocumentedRule):
     recipes: ClassVar[Mapping[Framework, str]]
     lock: ClassVar[str]
     postgres: ClassVar[str] = "all supported versions"
+    # Whether the hazard needs the table to exist with rows and traffic (locks, rewrites, scans, code
+    # still reading it). Rules whose statement fails, or is wrong, on any table set this False.
+    on_existing_tables: ClassVar[bool] = True
+    evidence = EXISTING_TABLE_EVIDENCE
 
     def __init__(self, config: Config) -> None:
         self.config = config

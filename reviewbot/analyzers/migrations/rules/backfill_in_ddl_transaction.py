@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from reviewbot.analyzers.migrations.model import Framework, OpKind
 from reviewbot.analyzers.migrations.rule import POSTGRES_DOCS, MigrationRule, Report
 from reviewbot.analyzers.migrations.timeline import Timeline, lock_of, table_key
+from reviewbot.core.findings import Confidence
 from reviewbot.core.rules import Bad, Good
 
 
@@ -39,7 +40,7 @@ class BackfillInDdlTransaction(MigrationRule):
         Bad(
             "ALTER TABLE payments ADD COLUMN currency char(3);\n"
             "UPDATE payments SET currency = 'EUR' WHERE currency IS NULL;\n",
-            line=2, path="migrations/2024-05-01-120000_payments_currency/up.sql",
+            line=2, path="migrations/2024-05-01-120000_payments_currency/up.sql", confidence=Confidence.HIGH,
         ),
         Bad(
             "from django.db import migrations, models\n\n\ndef fill(apps, schema_editor):\n"
@@ -55,6 +56,12 @@ class BackfillInDdlTransaction(MigrationRule):
             "    op.add_column(\"refunds\", sa.Column(\"reason\", sa.Text(), nullable=True))\n"
             "    op.execute(\"UPDATE refunds SET reason = 'requested_by_customer'\")\n",
             line=7, path="alembic/versions/7c1f_refund_reason_backfill.py",
+        ),
+        Bad(
+            "CREATE TABLE payouts (id bigint PRIMARY KEY, merchant_id bigint NOT NULL);\n"
+            "ALTER TABLE merchants ADD COLUMN payout_day int;\n"
+            "UPDATE merchants SET payout_day = 1;\n",
+            line=3, path="migrations/2024-05-01-120000_payouts/up.sql", confidence=Confidence.MEDIUM,
         ),
         Good(
             "ALTER TABLE payments ADD COLUMN currency char(3);\n"

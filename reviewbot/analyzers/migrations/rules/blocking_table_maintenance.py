@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from reviewbot.analyzers.migrations.model import Framework, OpKind
 from reviewbot.analyzers.migrations.rule import POSTGRES_DOCS, MigrationRule, Report
 from reviewbot.analyzers.migrations.timeline import Timeline, lock_of
+from reviewbot.core.findings import Confidence
 from reviewbot.core.rules import Bad, Good
 
 _LABELS = {
@@ -46,7 +47,7 @@ class BlockingTableMaintenance(MigrationRule):
     references = (f"{POSTGRES_DOCS}/sql-vacuum.html", f"{POSTGRES_DOCS}/sql-cluster.html",
                   f"{POSTGRES_DOCS}/sql-reindex.html", f"{POSTGRES_DOCS}/sql-lock.html")
     examples = (
-        Bad("VACUUM FULL payments;\n", line=1, path="migrations/0042_vacuum_payments.sql"),
+        Bad("VACUUM FULL payments;\n", line=1, path="migrations/0042_vacuum_payments.sql", confidence=Confidence.HIGH),
         Bad("REINDEX TABLE ledger_entries;\n", line=1, path="migrations/0043_reindex_ledger.sql"),
         Bad("BEGIN;\nLOCK TABLE balances IN ACCESS EXCLUSIVE MODE;\nUPDATE balances SET version = 2;\nCOMMIT;\n",
             line=2, path="migrations/0044_balances_version.sql"),
@@ -55,6 +56,11 @@ class BlockingTableMaintenance(MigrationRule):
             "    with op.batch_alter_table(\"charges\", recreate=\"always\") as batch_op:\n"
             "        batch_op.drop_column(\"legacy_flag\")\n",
             line=5, path="alembic/versions/4d3e_charges_rebuild.py",
+        ),
+        Bad(
+            "CREATE TABLE payouts (id bigint PRIMARY KEY, merchant_id bigint NOT NULL);\n"
+            "VACUUM FULL merchants;\n",
+            line=2, path="supabase/migrations/20240501120000_payouts.sql", confidence=Confidence.MEDIUM,
         ),
         Good("REINDEX TABLE CONCURRENTLY ledger_entries;\n", path="migrations/0043_reindex_ledger.sql"),
         Good("VACUUM (ANALYZE) payments;\n", path="migrations/0042_analyze_payments.sql"),

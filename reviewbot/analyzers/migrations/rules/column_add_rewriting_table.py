@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from reviewbot.analyzers.migrations.model import Column, Framework, OpKind
 from reviewbot.analyzers.migrations.rule import POSTGRES_DOCS, MigrationRule, Report, column_label
 from reviewbot.analyzers.migrations.timeline import Timeline
+from reviewbot.core.findings import Confidence
 from reviewbot.core.rules import Bad, Good
 
 
@@ -50,7 +51,7 @@ class ColumnAddRewritingTable(MigrationRule):
                   f"{POSTGRES_DOCS}/xfunc-volatility.html")
     examples = (
         Bad("ALTER TABLE payments ADD COLUMN public_id uuid DEFAULT gen_random_uuid();\n", line=1,
-            path="migrations/0042_payments_public_id.sql"),
+            path="migrations/0042_payments_public_id.sql", confidence=Confidence.HIGH),
         Bad("ALTER TABLE ledger_entries ADD COLUMN seq bigserial;\n", line=1,
             path="migrations/0043_ledger_seq.sql"),
         Bad("ALTER TABLE charges\n  ADD COLUMN amount_total bigint GENERATED ALWAYS AS (amount + fee) STORED;\n",
@@ -60,6 +61,11 @@ class ColumnAddRewritingTable(MigrationRule):
             "    op.add_column(\"refunds\", sa.Column(\"token\", sa.Uuid(), "
             "server_default=sa.text(\"gen_random_uuid()\")))\n",
             line=6, path="alembic/versions/7c1d_refund_token.py",
+        ),
+        Bad(
+            "CREATE TABLE payouts (id bigint PRIMARY KEY, merchant_id bigint NOT NULL);\n"
+            "ALTER TABLE merchants ADD COLUMN payout_key uuid DEFAULT gen_random_uuid();\n",
+            line=2, path="supabase/migrations/20240501120000_payouts.sql", confidence=Confidence.MEDIUM,
         ),
         Good("ALTER TABLE payments ADD COLUMN created_at timestamptz NOT NULL DEFAULT now();\n",
              path="migrations/0042_payments_created_at.sql"),

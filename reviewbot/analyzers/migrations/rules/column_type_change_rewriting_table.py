@@ -8,7 +8,7 @@ from reviewbot.analyzers.migrations.model import ColumnType, Framework, OpKind
 from reviewbot.analyzers.migrations.pgtypes import is_possibly_coercible_target, is_rewriting_type_change
 from reviewbot.analyzers.migrations.rule import POSTGRES_DOCS, MigrationRule, Report, column_label
 from reviewbot.analyzers.migrations.timeline import Timeline
-from reviewbot.core.findings import Severity
+from reviewbot.core.findings import Confidence, Severity
 from reviewbot.core.rules import Bad, Good
 
 
@@ -49,13 +49,18 @@ class ColumnTypeChangeRewritingTable(MigrationRule):
     references = (f"{POSTGRES_DOCS}/sql-altertable.html#SQL-ALTERTABLE-NOTES",)
     examples = (
         Bad("ALTER TABLE ledger_entries ALTER COLUMN id TYPE bigint;\n", line=1,
-            path="migrations/0042_ledger_bigint.sql"),
+            path="migrations/0042_ledger_bigint.sql", confidence=Confidence.HIGH),
         Bad("ALTER TABLE payments ALTER COLUMN metadata TYPE jsonb USING metadata::jsonb;\n", line=1,
             path="migrations/0043_payments_jsonb.sql"),
         Bad(
             "import sqlalchemy as sa\nfrom alembic import op\n\n\ndef upgrade():\n"
             "    op.alter_column(\"charges\", \"amount\", type_=sa.Numeric(19, 4), existing_type=sa.Numeric(19, 2))\n",
             line=6, path="alembic/versions/9a1b_charge_amount_scale.py",
+        ),
+        Bad(
+            "CREATE TABLE payouts (id bigint PRIMARY KEY, merchant_id bigint NOT NULL);\n"
+            "ALTER TABLE merchants ALTER COLUMN id TYPE bigint;\n",
+            line=2, path="supabase/migrations/20240501120000_payouts.sql", confidence=Confidence.MEDIUM,
         ),
         Good(
             "import sqlalchemy as sa\nfrom alembic import op\n\n\ndef upgrade():\n"

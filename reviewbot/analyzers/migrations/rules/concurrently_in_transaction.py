@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from reviewbot.analyzers.migrations.model import Framework, OpKind
 from reviewbot.analyzers.migrations.rule import POSTGRES_DOCS, MigrationRule, Report, transaction_phrase
 from reviewbot.analyzers.migrations.timeline import Timeline
-from reviewbot.core.rules import Bad, Good
+from reviewbot.core.findings import Confidence
+from reviewbot.core.rules import Bad, Evidence, Good
 
 _VERBS = {
     OpKind.CREATE_INDEX: "CREATE INDEX CONCURRENTLY",
@@ -45,9 +46,15 @@ class ConcurrentlyInTransaction(MigrationRule):
     }
     references = (f"{POSTGRES_DOCS}/sql-createindex.html#SQL-CREATEINDEX-CONCURRENTLY",
                   f"{POSTGRES_DOCS}/protocol-flow.html#PROTOCOL-FLOW-MULTI-STATEMENT")
+    on_existing_tables = False
+    evidence = (Evidence(
+        Confidence.HIGH,
+        "a CONCURRENTLY statement inside BEGIN … COMMIT, a DO block, or a file its runner wraps in "
+        "a transaction",
+    ),)
     examples = (
         Bad("BEGIN;\nCREATE INDEX CONCURRENTLY ix_refunds_charge ON refunds (charge_id);\nCOMMIT;\n",
-            line=2, path="migrations/0050_refunds_charge.sql"),
+            line=2, path="migrations/0050_refunds_charge.sql", confidence=Confidence.HIGH),
         Bad("SET statement_timeout = '10min';\nCREATE INDEX CONCURRENTLY ix_refunds_charge ON refunds (charge_id);\n",
             line=2, path="migrations/000050_refunds_charge.up.sql"),
         Bad(

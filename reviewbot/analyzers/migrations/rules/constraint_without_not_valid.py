@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from reviewbot.analyzers.migrations.model import ConstraintKind, Framework, OpKind
 from reviewbot.analyzers.migrations.rule import POSTGRES_DOCS, MigrationRule, Report
 from reviewbot.analyzers.migrations.timeline import Timeline
+from reviewbot.core.findings import Confidence
 from reviewbot.core.rules import Bad, Good
 
 
@@ -43,7 +44,7 @@ class ConstraintWithoutNotValid(MigrationRule):
     references = (f"{POSTGRES_DOCS}/sql-altertable.html#SQL-ALTERTABLE-DESC-ADD-TABLE-CONSTRAINT",)
     examples = (
         Bad("ALTER TABLE refunds ADD CONSTRAINT refunds_charge_fk\n  FOREIGN KEY (charge_id) REFERENCES charges (id);\n",
-            line=1, path="migrations/0042_refunds_charge_fk.sql"),
+            line=1, path="migrations/0042_refunds_charge_fk.sql", confidence=Confidence.HIGH),
         Bad("ALTER TABLE payments ADD CONSTRAINT amount_positive CHECK (amount_minor > 0);\n", line=1,
             path="migrations/0043_amount_positive.sql"),
         Bad(
@@ -57,6 +58,11 @@ class ConstraintWithoutNotValid(MigrationRule):
             "            name=\"charge\",\n            field=models.ForeignKey(null=True, on_delete=models.PROTECT, "
             "to=\"payments.charge\"),\n        ),\n    ]\n",
             line=6, path="payments/migrations/0042_refund_charge.py",
+        ),
+        Bad(
+            "CREATE TABLE payouts (id bigint PRIMARY KEY, merchant_id bigint NOT NULL);\n"
+            "ALTER TABLE merchant_balances ADD CONSTRAINT balance_nonnegative CHECK (amount_minor >= 0);\n",
+            line=2, path="supabase/migrations/20240501120000_payouts.sql", confidence=Confidence.MEDIUM,
         ),
         Good("ALTER TABLE refunds ADD CONSTRAINT refunds_charge_fk\n"
              "  FOREIGN KEY (charge_id) REFERENCES charges (id) NOT VALID;\n",

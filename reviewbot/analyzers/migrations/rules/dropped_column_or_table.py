@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from reviewbot.analyzers.migrations.model import Framework, OpKind
 from reviewbot.analyzers.migrations.rule import POSTGRES_DOCS, MigrationRule, Report, column_label
 from reviewbot.analyzers.migrations.timeline import Timeline
+from reviewbot.core.findings import Confidence
 from reviewbot.core.rules import Bad, Good
 
 
@@ -35,12 +36,17 @@ class DroppedColumnOrTable(MigrationRule):
     }
     references = (f"{POSTGRES_DOCS}/sql-altertable.html#SQL-ALTERTABLE-DESC-DROP-COLUMN",)
     examples = (
-        Bad("ALTER TABLE payments DROP COLUMN legacy_status;\n", line=1, path="migrations/0042_drop_legacy_status.sql"),
+        Bad("ALTER TABLE payments DROP COLUMN legacy_status;\n", line=1, path="migrations/0042_drop_legacy_status.sql", confidence=Confidence.HIGH),
         Bad("DROP TABLE card_tokens;\n", line=1, path="migrations/0043_drop_card_tokens.sql"),
         Bad(
             "from alembic import op\n\n\ndef upgrade():\n    op.drop_column(\"refunds\", \"legacy_reason\")\n\n\n"
             "def downgrade():\n    pass\n",
             line=5, path="alembic/versions/8b2c_drop_legacy_reason.py",
+        ),
+        Bad(
+            "CREATE TABLE payouts (id bigint PRIMARY KEY, merchant_id bigint NOT NULL);\n"
+            "ALTER TABLE merchants DROP COLUMN legacy_iban;\n",
+            line=2, path="supabase/migrations/20240501120000_payouts.sql", confidence=Confidence.MEDIUM,
         ),
         Good(
             "import sqlalchemy as sa\nfrom alembic import op\n\n\ndef upgrade():\n"

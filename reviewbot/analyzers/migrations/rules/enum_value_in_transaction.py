@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from reviewbot.analyzers.migrations.model import Framework, OpKind
 from reviewbot.analyzers.migrations.rule import POSTGRES_DOCS, MigrationRule, Report, transaction_phrase
 from reviewbot.analyzers.migrations.timeline import Timeline
-from reviewbot.core.rules import Bad, Good
+from reviewbot.core.findings import Confidence
+from reviewbot.core.rules import Bad, Evidence, Good
 
 
 class EnumValueInTransaction(MigrationRule):
@@ -34,11 +35,17 @@ class EnumValueInTransaction(MigrationRule):
         Framework.DJANGO: "Put the RunSQL(\"ALTER TYPE … ADD VALUE …\") in its own migration (atomic = False before PG 12).",
     }
     references = (f"{POSTGRES_DOCS}/sql-altertype.html",)
+    on_existing_tables = False
+    evidence = (Evidence(
+        Confidence.HIGH,
+        "ALTER TYPE … ADD VALUE inside a transaction on a PostgreSQL version that refuses it, or "
+        "whose new value the same transaction uses",
+    ),)
     examples = (
         Bad(
             "ALTER TYPE payment_status ADD VALUE 'disputed';\n"
             "UPDATE payments SET status = 'disputed' WHERE dispute_id IS NOT NULL;\n",
-            line=1, path="migrations/2024-05-01-120000_payment_status_disputed/up.sql",
+            line=1, path="migrations/2024-05-01-120000_payment_status_disputed/up.sql", confidence=Confidence.HIGH,
         ),
         Bad(
             "from alembic import op\n\n\ndef upgrade():\n"

@@ -8,7 +8,8 @@ from reviewbot.analyzers.migrations.model import Column, ColumnType, Framework, 
 from reviewbot.analyzers.migrations.pgtypes import FLOAT_MONEY_TYPES
 from reviewbot.analyzers.migrations.rule import POSTGRES_DOCS, MigrationRule, Report
 from reviewbot.analyzers.migrations.timeline import Step, Timeline
-from reviewbot.core.rules import Bad, Family, Good
+from reviewbot.core.findings import Confidence
+from reviewbot.core.rules import Bad, Evidence, Family, Good
 
 _RENDER = {"float4": "real", "float8": "double precision", "money": "money"}
 
@@ -35,9 +36,15 @@ class FloatMoneySqlColumn(MigrationRule):
         Framework.DJANGO: "Use models.BigIntegerField() for minor units or models.DecimalField(max_digits=19, decimal_places=4).",
     }
     references = (f"{POSTGRES_DOCS}/datatype-numeric.html#DATATYPE-FLOAT", f"{POSTGRES_DOCS}/datatype-money.html")
+    on_existing_tables = False
+    evidence = (Evidence(
+        Confidence.HIGH,
+        "a float, real, double precision or money column whose name is a money name (`money-names`) "
+        "is created, added or converted to",
+    ),)
     examples = (
         Bad("CREATE TABLE refunds (\n  id bigint PRIMARY KEY,\n  amount double precision NOT NULL\n);\n", line=1,
-            path="migrations/0042_refunds.sql"),
+            path="migrations/0042_refunds.sql", confidence=Confidence.HIGH),
         Bad("ALTER TABLE payouts ADD COLUMN fee real;\n", line=1, path="migrations/0043_payout_fee.sql"),
         Bad(
             "import sqlalchemy as sa\nfrom alembic import op\n\n\ndef upgrade():\n"

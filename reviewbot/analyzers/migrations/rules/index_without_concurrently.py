@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from reviewbot.analyzers.migrations.model import Framework, OpKind
 from reviewbot.analyzers.migrations.rule import POSTGRES_DOCS, MigrationRule, Report
 from reviewbot.analyzers.migrations.timeline import Timeline, table_key
+from reviewbot.core.findings import Confidence
 from reviewbot.core.rules import Bad, Good
 
 
@@ -47,7 +48,7 @@ class IndexWithoutConcurrently(MigrationRule):
     references = (f"{POSTGRES_DOCS}/sql-createindex.html#SQL-CREATEINDEX-CONCURRENTLY",)
     examples = (
         Bad("CREATE INDEX ix_payments_customer ON payments (customer_id);\n", line=1,
-            path="migrations/0042_payments_customer.sql"),
+            path="migrations/0042_payments_customer.sql", confidence=Confidence.HIGH),
         Bad("SET lock_timeout = '2s';\n\nDROP INDEX ix_refunds_status;\n", line=3,
             path="migrations/0043_drop_refund_status_index.sql"),
         Bad(
@@ -61,6 +62,11 @@ class IndexWithoutConcurrently(MigrationRule):
             "        migrations.AddIndex(model_name=\"payment\", index=models.Index(fields=[\"customer\"], "
             "name=\"payment_customer_idx\")),\n    ]\n",
             line=6, path="payments/migrations/0042_payment_customer_idx.py",
+        ),
+        Bad(
+            "CREATE TABLE payouts (id bigint PRIMARY KEY, merchant_id bigint NOT NULL);\n"
+            "CREATE INDEX ix_merchants_country ON merchants (country);\n",
+            line=2, path="supabase/migrations/20240501120000_payouts.sql", confidence=Confidence.MEDIUM,
         ),
         Good("CREATE INDEX CONCURRENTLY ix_payments_customer ON payments (customer_id);\n",
              path="migrations/0042_payments_customer.sql"),

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from reviewbot.analyzers.migrations.model import Framework
 from reviewbot.analyzers.migrations.rule import POSTGRES_DOCS, MigrationRule, Report
 from reviewbot.analyzers.migrations.timeline import Timeline, lock_of
-from reviewbot.core.findings import Severity
+from reviewbot.core.findings import Confidence, Severity
 from reviewbot.core.rules import Bad, Good
 
 
@@ -48,13 +48,18 @@ class LockWithoutTimeout(MigrationRule):
     references = (f"{POSTGRES_DOCS}/runtime-config-client.html#GUC-LOCK-TIMEOUT",
                   f"{POSTGRES_DOCS}/explicit-locking.html")
     examples = (
-        Bad("ALTER TABLE payments ADD COLUMN note text;\n", line=1, path="migrations/0042_payments_note.sql"),
+        Bad("ALTER TABLE payments ADD COLUMN note text;\n", line=1, path="migrations/0042_payments_note.sql", confidence=Confidence.HIGH),
         Bad("SET lock_timeout = 0;\nALTER TABLE payments ALTER COLUMN status SET DEFAULT 'pending';\n", line=2,
             path="migrations/0043_status_default.sql"),
         Bad(
             "import sqlalchemy as sa\nfrom alembic import op\n\n\ndef upgrade():\n"
             "    op.add_column(\"refunds\", sa.Column(\"reason\", sa.Text(), nullable=True))\n",
             line=6, path="alembic/versions/7c1d_refund_reason.py",
+        ),
+        Bad(
+            "CREATE TABLE payouts (id bigint PRIMARY KEY, merchant_id bigint NOT NULL);\n"
+            "ALTER TABLE merchants ADD COLUMN payout_note text;\n",
+            line=2, path="supabase/migrations/20240501120000_payouts.sql", confidence=Confidence.MEDIUM,
         ),
         Good("SET lock_timeout = '2s';\nALTER TABLE payments ADD COLUMN note text;\n",
              path="migrations/0042_payments_note.sql"),

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from reviewbot.analyzers.migrations.model import Framework, OpKind
 from reviewbot.analyzers.migrations.rule import POSTGRES_DOCS, MigrationRule, Report, column_label
 from reviewbot.analyzers.migrations.timeline import Timeline
+from reviewbot.core.findings import Confidence
 from reviewbot.core.rules import Bad, Good
 
 
@@ -46,7 +47,7 @@ class NotNullColumnWithoutDefault(MigrationRule):
     references = (f"{POSTGRES_DOCS}/ddl-alter.html#DDL-ALTER-ADDING-A-COLUMN",)
     examples = (
         Bad("ALTER TABLE payments ADD COLUMN currency char(3) NOT NULL;\n", line=1,
-            path="migrations/0042_payments_currency.sql"),
+            path="migrations/0042_payments_currency.sql", confidence=Confidence.HIGH),
         Bad(
             "import sqlalchemy as sa\nfrom alembic import op\n\n\ndef upgrade():\n"
             "    op.add_column(\"refunds\", sa.Column(\"reason\", sa.Text(), nullable=False))\n",
@@ -58,6 +59,11 @@ class NotNullColumnWithoutDefault(MigrationRule):
             "        migrations.AddField(model_name=\"payment\", name=\"captured\", "
             "field=models.BooleanField(default=False)),\n    ]\n",
             line=6, path="payments/migrations/0042_payment_captured.py",
+        ),
+        Bad(
+            "CREATE TABLE payouts (id bigint PRIMARY KEY, merchant_id bigint NOT NULL);\n"
+            "ALTER TABLE merchants ADD COLUMN payout_schedule text NOT NULL;\n",
+            line=2, path="supabase/migrations/20240501120000_payouts.sql", confidence=Confidence.MEDIUM,
         ),
         Good("ALTER TABLE payments ADD COLUMN currency char(3) NOT NULL DEFAULT 'EUR';\n",
              path="migrations/0042_payments_currency.sql"),

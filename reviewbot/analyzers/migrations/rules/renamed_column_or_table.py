@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from reviewbot.analyzers.migrations.model import Framework, OpKind
 from reviewbot.analyzers.migrations.rule import POSTGRES_DOCS, MigrationRule, Report, column_label
 from reviewbot.analyzers.migrations.timeline import Timeline
+from reviewbot.core.findings import Confidence
 from reviewbot.core.rules import Bad, Good
 
 
@@ -39,7 +40,7 @@ class RenamedColumnOrTable(MigrationRule):
     references = (f"{POSTGRES_DOCS}/sql-altertable.html",)
     examples = (
         Bad("ALTER TABLE payments RENAME COLUMN amount TO amount_minor;\n", line=1,
-            path="migrations/0042_rename_amount.sql"),
+            path="migrations/0042_rename_amount.sql", confidence=Confidence.HIGH),
         Bad("ALTER TABLE charges RENAME TO payment_attempts;\n", line=1, path="migrations/0043_rename_charges.sql"),
         Bad(
             "from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n"
@@ -47,6 +48,11 @@ class RenamedColumnOrTable(MigrationRule):
             "        migrations.RenameField(model_name=\"refund\", old_name=\"amount\", new_name=\"amount_minor\"),\n"
             "    ]\n",
             line=6, path="payments/migrations/0042_rename_refund_amount.py",
+        ),
+        Bad(
+            "CREATE TABLE payouts (id bigint PRIMARY KEY, merchant_id bigint NOT NULL);\n"
+            "ALTER TABLE merchants RENAME COLUMN iban TO payout_iban;\n",
+            line=2, path="supabase/migrations/20240501120000_payouts.sql", confidence=Confidence.MEDIUM,
         ),
         Good("ALTER TABLE payments ADD COLUMN amount_minor bigint;\n", path="migrations/0042_amount_minor.sql"),
         Good(

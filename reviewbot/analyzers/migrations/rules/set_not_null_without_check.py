@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from reviewbot.analyzers.migrations.model import ConstraintKind, Framework, OpKind
 from reviewbot.analyzers.migrations.rule import POSTGRES_DOCS, MigrationRule, Report, column_label
 from reviewbot.analyzers.migrations.timeline import Step, Timeline, table_key
+from reviewbot.core.findings import Confidence
 from reviewbot.core.rules import Bad, Good
 
 
@@ -47,7 +48,7 @@ class SetNotNullWithoutCheck(MigrationRule):
     references = (f"{POSTGRES_DOCS}/sql-altertable.html#SQL-ALTERTABLE-DESC-SET-DROP-NOT-NULL",)
     examples = (
         Bad("ALTER TABLE payments ALTER COLUMN customer_id SET NOT NULL;\n", line=1,
-            path="migrations/0042_payments_customer_required.sql"),
+            path="migrations/0042_payments_customer_required.sql", confidence=Confidence.HIGH),
         Bad(
             "import sqlalchemy as sa\nfrom alembic import op\n\n\ndef upgrade():\n"
             "    op.alter_column(\"refunds\", \"reason\", existing_type=sa.Text(), nullable=False)\n",
@@ -55,6 +56,11 @@ class SetNotNullWithoutCheck(MigrationRule):
         ),
         Bad("ALTER TABLE payouts ALTER COLUMN merchant_id SET NOT NULL;\n", line=1,
             path="migrations/0043_payouts_merchant_required.sql"),
+        Bad(
+            "CREATE TABLE payouts (id bigint PRIMARY KEY, merchant_id bigint NOT NULL);\n"
+            "ALTER TABLE merchants ALTER COLUMN country SET NOT NULL;\n",
+            line=2, path="supabase/migrations/20240501120000_payouts.sql", confidence=Confidence.MEDIUM,
+        ),
         Good(
             "ALTER TABLE payments VALIDATE CONSTRAINT payments_customer_id_not_null;\n"
             "ALTER TABLE payments ALTER COLUMN customer_id SET NOT NULL;\n"

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from reviewbot.analyzers.migrations.model import ConstraintKind, Framework, OpKind
 from reviewbot.analyzers.migrations.rule import POSTGRES_DOCS, MigrationRule, Report
 from reviewbot.analyzers.migrations.timeline import Timeline
+from reviewbot.core.findings import Confidence
 from reviewbot.core.rules import Bad, Good
 
 _INDEXED = (ConstraintKind.UNIQUE, ConstraintKind.PRIMARY_KEY, ConstraintKind.EXCLUSION)
@@ -42,7 +43,7 @@ class UniqueConstraintWithoutIndex(MigrationRule):
     references = (f"{POSTGRES_DOCS}/sql-altertable.html#SQL-ALTERTABLE-DESC-ADD-TABLE-CONSTRAINT-USING-INDEX",)
     examples = (
         Bad("ALTER TABLE payments ADD CONSTRAINT payments_idempotency_key_key UNIQUE (idempotency_key);\n",
-            line=1, path="migrations/0042_payments_idempotency_unique.sql"),
+            line=1, path="migrations/0042_payments_idempotency_unique.sql", confidence=Confidence.HIGH),
         Bad("ALTER TABLE ledger_entries ADD PRIMARY KEY (id);\n", line=1, path="migrations/0043_ledger_pk.sql"),
         Bad(
             "from alembic import op\n\n\ndef upgrade():\n"
@@ -55,6 +56,11 @@ class UniqueConstraintWithoutIndex(MigrationRule):
             "            constraint=models.UniqueConstraint(fields=[\"idempotency_key\"], name=\"uniq_idem\"),\n"
             "        ),\n    ]\n",
             line=6, path="payments/migrations/0042_payment_uniq_idem.py",
+        ),
+        Bad(
+            "CREATE TABLE payouts (id bigint PRIMARY KEY, merchant_id bigint NOT NULL);\n"
+            "ALTER TABLE merchants ADD CONSTRAINT merchants_payout_account_key UNIQUE (payout_account);\n",
+            line=2, path="supabase/migrations/20240501120000_payouts.sql", confidence=Confidence.MEDIUM,
         ),
         Good("ALTER TABLE payments ADD CONSTRAINT payments_idempotency_key_key\n"
              "  UNIQUE USING INDEX ix_payments_idempotency_key;\n",

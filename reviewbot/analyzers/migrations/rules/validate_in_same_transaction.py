@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from reviewbot.analyzers.migrations.model import Framework, OpKind
 from reviewbot.analyzers.migrations.rule import POSTGRES_DOCS, MigrationRule, Report, transaction_phrase
 from reviewbot.analyzers.migrations.timeline import Timeline, table_key
+from reviewbot.core.findings import Confidence
 from reviewbot.core.rules import Bad, Good
 
 
@@ -37,7 +38,7 @@ class ValidateInSameTransaction(MigrationRule):
             "BEGIN;\nALTER TABLE refunds ADD CONSTRAINT refunds_charge_fk\n"
             "  FOREIGN KEY (charge_id) REFERENCES charges (id) NOT VALID;\n"
             "ALTER TABLE refunds VALIDATE CONSTRAINT refunds_charge_fk;\nCOMMIT;\n",
-            line=4, path="migrations/0042_refunds_charge_fk.sql",
+            line=4, path="migrations/0042_refunds_charge_fk.sql", confidence=Confidence.HIGH,
         ),
         Bad(
             "ALTER TABLE payments ADD CONSTRAINT amount_positive CHECK (amount_minor > 0) NOT VALID;\n"
@@ -50,6 +51,14 @@ class ValidateInSameTransaction(MigrationRule):
             "postgresql_not_valid=True)\n"
             "    op.execute(\"ALTER TABLE payments VALIDATE CONSTRAINT amount_positive\")\n",
             line=6, path="alembic/versions/5e21_amount_positive.py",
+        ),
+        Bad(
+            "BEGIN;\n"
+            "CREATE TABLE payouts (id bigint PRIMARY KEY, merchant_id bigint NOT NULL);\n"
+            "ALTER TABLE merchant_balances ADD CONSTRAINT balance_nonnegative CHECK (amount_minor >= 0) NOT VALID;\n"
+            "ALTER TABLE merchant_balances VALIDATE CONSTRAINT balance_nonnegative;\n"
+            "COMMIT;\n",
+            line=4, path="supabase/migrations/20240501120000_payouts.sql", confidence=Confidence.MEDIUM,
         ),
         Good(
             "ALTER TABLE refunds ADD CONSTRAINT refunds_charge_fk\n"
