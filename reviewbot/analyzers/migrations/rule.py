@@ -54,7 +54,7 @@ class MigrationRule(DocumentedRule):
     # Whether the hazard needs the table to exist with rows and traffic (locks, rewrites, scans, code
     # still reading it). Rules whose statement fails, or is wrong, on any table set this False.
     on_existing_tables: ClassVar[bool] = True
-    evidence = EXISTING_TABLE_EVIDENCE
+    evidence: ClassVar[tuple[Evidence, ...]] = EXISTING_TABLE_EVIDENCE
 
     def __init__(self, config: Config) -> None:
         self.config = config
