@@ -210,7 +210,7 @@ def audit(paths: tuple[Path, ...], fmt: str, fail_on: str | None, min_confidence
           config_path: Path | None, select: tuple[str, ...], ignore: tuple[str, ...], tools: str | None, output: Path | None,
           no_baseline: bool, jobs: int | None, verbose: bool, quiet: bool) -> None:
     """Check whole files under PATHS (default: the current directory)."""
-    from reviewbot.sources.paths import collect_audit, project_root
+    from reviewbot.sources.paths import collect_audit, project_root, with_named_sql
 
     for path in paths:
         if not path.exists() and not path.is_symlink():
@@ -218,6 +218,7 @@ def audit(paths: tuple[Path, ...], fmt: str, fail_on: str | None, min_confidence
     root = project_root(paths)
     config = _configure(root, config_path, fail_on, select, ignore, jobs, min_confidence=min_confidence)
     changes = collect_audit(paths, root, config)
+    config = with_named_sql(config, paths, root)
     if not changes.files:
         where = ", ".join(str(p) for p in paths) or str(root)
         click.echo(f"reviewbot: warning: no files to check under {where} (all excluded or git-ignored?)", err=True)
@@ -315,11 +316,12 @@ def baseline(paths: tuple[Path, ...], config_path: Path | None, tools: str | Non
              quiet: bool) -> None:
     """Record today's findings so later runs gate only on new ones."""
     from reviewbot.gate.baseline import render_baseline
-    from reviewbot.sources.paths import collect_audit, project_root
+    from reviewbot.sources.paths import collect_audit, project_root, with_named_sql
 
     root = project_root(paths)
     config = _configure(root, config_path, None, (), (), None)
     changes = collect_audit(paths, root, config)
+    config = with_named_sql(config, paths, root)
     result = _run(changes, config, tools, quiet, no_baseline=True)
     target = output if output is not None else root / config.baseline
     try:

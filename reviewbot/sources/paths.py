@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pathspec
 
-from reviewbot.config import Config, path_matches
+from reviewbot.config import Config, MigrationPath, path_matches
 from reviewbot.core.changes import ChangeSet, FileChange, FileStatus, Mode
 from reviewbot.errors import SourceError
 from reviewbot.sources.gitcmd import git, repo_root
@@ -61,6 +62,19 @@ def collect_audit(paths: Sequence[Path], root: Path, config: Config) -> ChangeSe
             found[rel] = FileChange(rel, FileStatus.WHOLE)
     files = tuple(found[k] for k in sorted(found))
     return ChangeSet(root=str(root), files=files, mode=Mode.AUDIT)
+
+
+def with_named_sql(config: Config, paths: Sequence[Path], root: Path) -> Config:
+    """Files named on the command line that end in `.sql` are migrations to check, whatever the globs say.
+
+    Each becomes a `[[tool.reviewbot.migrations.paths]]` entry for exactly that path with runner "auto": the
+    runner is still read from the configuration and the folder, psql when nothing says otherwise.
+    """
+    named = [relative(root, p) for p in paths if p.suffix == ".sql" and not p.is_dir()]
+    if not named:
+        return config
+    entries = tuple(MigrationPath(glob=rel, runner="auto") for rel in named)
+    return replace(config, migrations=replace(config.migrations, paths=(*entries, *config.migrations.paths)))
 
 
 def _check_readable(path: Path) -> None:

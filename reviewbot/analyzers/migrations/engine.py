@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 from reviewbot.analyzers.base import AnalyzerResult, Progress
 from reviewbot.analyzers.migrations.files import MigrationFiles
 from reviewbot.analyzers.migrations.history import FolderHistory, Position, known_tables, with_known_types
-from reviewbot.analyzers.migrations.layout import Layout, detect_layout
+from reviewbot.analyzers.migrations.layout import Layout, detect_layout, is_unclaimed_sql
 from reviewbot.analyzers.migrations.model import Framework, Migration, OpKind, Runner
-from reviewbot.analyzers.migrations.notes import historical_note, layout_notes
+from reviewbot.analyzers.migrations.notes import historical_note, layout_notes, unclaimed_note
 from reviewbot.analyzers.migrations.rule import MigrationRule
 from reviewbot.analyzers.migrations.rules import MIGRATION_RULES
 from reviewbot.analyzers.migrations.runners import DBMATE_UP, Reader, RunnerFinder
@@ -169,6 +169,7 @@ class MigrationAnalyzer:
         field_history: FieldHistory | None = None
         findings: list[Finding] = []
         loaded: list[_Loaded] = []
+        unclaimed: list[str] = []
         candidates = [f for f in changes.files if f.path.endswith((".sql", ".py"))]
         for done, change in enumerate(candidates, start=1):
             found = files.load(change.path)
@@ -177,6 +178,8 @@ class MigrationAnalyzer:
             text, decode_problem = found
             layout = detect_layout(change.path, text, config.migrations, files.read, finder)
             if layout is None:
+                if is_unclaimed_sql(change.path, config.migrations, finder):
+                    unclaimed.append(change.path)
                 continue
             if field_history is None:
                 from reviewbot.analyzers.migrations.django import FieldHistory
@@ -209,6 +212,8 @@ class MigrationAnalyzer:
             except Exception as err:  # noqa: BLE001
                 findings.append(meta_finding(INTERNAL_ERROR, migration.path, f"a rule crashed: {err!r}", 1))
         notes = layout_notes([(item.migration, item.layout) for item in loaded])
+        if unclaimed:
+            notes.append(unclaimed_note(unclaimed))
         if changes.mode is Mode.AUDIT and not (Path(changes.root) / config.baseline).is_file():
             note = historical_note(findings, [(i.migration, i.layout) for i in loaded], files.uncommitted)
             if note:

@@ -157,6 +157,15 @@ def detect_layout(
     return Layout(Framework.SQL, choice.runner, in_tx, choice.folder, choice.reason)
 
 
+def is_unclaimed_sql(path: str, config: MigrationsConfig, finder: RunnerFinder) -> bool:
+    """A `.sql` file detect_layout skipped for want of any migration sign (not a rollback, not ignored)."""
+    if not path.endswith(".sql") or configured_runner(path, config) is not None:
+        return False
+    if any(glob_match(path, g) for g in DOWN_GLOBS):
+        return False
+    return finder.configured(path) is None
+
+
 def _python_layout(path: str, text: str, configured: str | None) -> Layout | None:
     name = posixpath.basename(path)
     is_alembic = "def upgrade(" in text and ("alembic" in text or "/versions/" in f"/{path}")

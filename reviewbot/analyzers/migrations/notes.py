@@ -51,6 +51,16 @@ def layout_notes(items: Sequence[tuple[Migration, Layout]]) -> list[str]:
     return notes
 
 
+def unclaimed_note(paths: Sequence[str]) -> str:
+    """The `.sql` files not checked as migrations, named, and how to have them checked."""
+    shown = ", ".join(sorted(paths)[:MAX_NAMED_FILES]) + (", …" if len(paths) > MAX_NAMED_FILES else "")
+    return (
+        f"migrations: {len(paths)} .sql {_files(len(paths))} not checked as migrations (no runner configuration, "
+        f"not in a migrations folder): {shown}; name a file on the command line or add a "
+        "[[tool.reviewbot.migrations.paths]] entry to check it"
+    )
+
+
 def _files(count: int) -> str:
     return "file" if count == 1 else "files"
 
