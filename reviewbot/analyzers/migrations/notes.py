@@ -92,8 +92,9 @@ def historical_note(
     if not on_history:
         return None
     errors = sum(1 for f in on_history if f.severity is Severity.ERROR)
+    files = len({f.path for f in on_history})
     return (
         f"migrations: {len(on_history)} of {len(findings)} migration findings ({errors} at error) are on "
-        f"{len(historical)} historical {_files(len(historical))} ({HISTORICAL_DEFINITION}); if they were applied "
+        f"{files} historical {_files(files)} ({HISTORICAL_DEFINITION}); if they were applied "
         "long ago, `reviewbot baseline` records them so the gate fails only on new ones"
     )

@@ -143,7 +143,9 @@ def parse_sql_operations(text: str, first_line: int = 1, *, whole: bool = True) 
         key = (line, ordinal)
         ops.extend(replace(op, statement=key) for op in statement_operations(raw.stmt, line, end_line))
         if isinstance(raw.stmt, ast.DoStmt):
-            ops.extend(do_block_operations(raw.stmt, index, first_line, key))
+            inner_ops, inner_problems = do_block_operations(raw.stmt, index, first_line, key)
+            ops.extend(inner_ops)
+            problems.extend(inner_problems)
     return SqlResult(tuple(ops), tuple(problems), statements=len(statements))
 
 
@@ -163,29 +165,33 @@ def _statement_by_statement(
 
 def do_block_operations(
     stmt: ast.DoStmt, index: LineIndex, first_line: int, key: tuple[int, int]
-) -> list[Operation]:
+) -> tuple[list[Operation], list[ParseProblem]]:
     """The operations of the SQL a DO block runs, on their own lines, as one statement's."""
     found = do_body(stmt)
     if found is None:
-        return []
+        return [], []
     body, offset = found
+    body_line = index.line_of(offset) + first_line - 1
     try:
         inner = body_statements(body)
     except ParseError:
         # PostgreSQL parsed the DO statement; its body is checked only when DO runs. What we cannot
         # read here is left to that check (the statement itself was parsed, so this is not RB901).
-        return []
-    body_line = index.line_of(offset) + first_line - 1
+        return [], []
+    except RecursionError:
+        return [], [ParseProblem(f"DO block {TOO_DEEP}", body_line)]
     ops: list[Operation] = []
+    problems: list[ParseProblem] = []
     for statement in inner:
         line = body_line + statement.line - 1
         # A dynamic EXECUTE string is reported on the EXECUTE line: its own lines are not the file's.
         result = parse_sql_operations(statement.sql, first_line=line)
+        problems.extend(p for p in result.problems if TOO_DEEP in p.message)
         for op in result.operations:
             if statement.dynamic:
                 op = replace(op, line=line, end_line=line)
             ops.append(replace(op, statement=key, in_do_block=True))
-    return ops
+    return ops, problems
 
 
 def relname(rel: ast.RangeVar | None) -> str | None:
