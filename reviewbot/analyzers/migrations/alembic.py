@@ -26,7 +26,8 @@ from reviewbot.analyzers.migrations.pycalls import (
     sqlalchemy_type,
     string_value,
 )
-from reviewbot.analyzers.migrations.sql import parse_expression_default, parse_sql_operations
+from reviewbot.analyzers.migrations.sql import parse_sql_operations
+from reviewbot.analyzers.migrations.statements import parse_expression_default
 
 # Where the table name sits among an `op.*` call's positional arguments; batch_op calls omit it.
 TABLE_POSITION: dict[str, int] = {
