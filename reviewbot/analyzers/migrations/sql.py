@@ -12,7 +12,6 @@ from reviewbot.analyzers.migrations.model import Operation, ParseProblem
 from reviewbot.analyzers.migrations.plpgsql import body_statements, do_body
 from reviewbot.analyzers.migrations.statements import statement_operations
 
-__all__ = ("TOO_DEEP", "SqlResult", "parse_expression_default", "parse_sql_operations")
 
 @dataclass(frozen=True, slots=True)
 class SqlResult:
