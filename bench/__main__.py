@@ -12,7 +12,7 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-from bench.corpora import CACHE, CORPORA, SQL_CORPUS, count_lines, fetch, python_files
+from bench.corpora import CACHE, CORPORA, count_lines, fetch, python_files
 from bench.timing import TABLE_HEAD, measure
 
 REPO = Path(__file__).resolve().parents[1]
@@ -123,57 +123,6 @@ def gate(runs: int) -> None:
     shutil.rmtree(work, ignore_errors=True)
 
 
-def sql(runs: int) -> None:
-    """Our migration pass vs squawk-cli on the same SQL files."""
-    sql_dir = CACHE / "sql"
-    shutil.rmtree(sql_dir, ignore_errors=True)
-    files: list[Path] = []
-    real = fetch(SQL_CORPUS) / "procrastinate" / "sql"
-    sources = sorted((real / "migrations").glob("*.sql")) + sorted((real / "future_migrations").glob("*.sql"))
-    sources += sorted((REPO / "fixtures").rglob("*.sql"))
-    for source in sources:
-        if "down" in source.name:
-            continue
-        dest = sql_dir / "migrations" / f"{len(files):04d}_{source.name}"
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(source, dest)
-        files.append(dest)
-    squawk = BIN / "squawk"
-    print(f"\n### SQL migrations: {len(files)} files, {runs} runs\n")
-    print(TABLE_HEAD)
-    ours = measure("(e) reviewbot migrations (RB4xx)", reviewbot("audit", "migrations", "--tools", "none", "--select", "migrations,RB108", "-q"),
-                   runs, cwd=sql_dir)
-    print(ours.row(ours.median))
-    if squawk.exists():
-        theirs = measure("(e) squawk-cli", [str(squawk), "--reporter", "json", *[str(f) for f in files]], runs, cwd=sql_dir, ok_codes=(0, 1))
-        print(theirs.row(ours.median))
-        out = subprocess.run([str(squawk), "--reporter", "json", *[str(f) for f in files]], capture_output=True, text=True)
-        try:
-            squawk_findings = json.loads(out.stdout or "[]")
-        except json.JSONDecodeError:
-            squawk_findings = []
-        print(f"\nsquawk findings: {len(squawk_findings)}; by rule: {Counter(x.get('rule_name') for x in squawk_findings).most_common(8)}")
-    data = json.loads(subprocess.run(reviewbot("audit", "migrations", "--tools", "none", "--select", "migrations,RB108", "--format", "json", "-q"),
-                                     cwd=sql_dir, capture_output=True, text=True).stdout)
-    print(f"reviewbot findings: {len(data['findings'])}; by rule: {Counter(f['rule'] for f in data['findings']).most_common(8)}")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "sql-findings.txt").write_text(
-        "".join(f"{f['path']}:{f['line']}: {f['rule']} {f['message']}\n" for f in data["findings"]), encoding="utf-8")
-    # The same pass in-process, without interpreter start-up, for the per-file cost.
-    from reviewbot.analyzers.base import NullProgress
-    from reviewbot.analyzers.migrations.engine import MigrationAnalyzer
-    from reviewbot.config import Config
-    from reviewbot.sources.paths import collect_audit
-
-    config = Config(root=str(sql_dir))
-    changes = collect_audit([sql_dir / "migrations"], sql_dir, config)
-    seconds = []
-    for _ in range(runs):
-        result = MigrationAnalyzer().analyze(changes, config, NullProgress())
-        seconds.append(result.seconds)
-    print(f"in-process migrations pass: median {sorted(seconds)[len(seconds) // 2]:.3f} s for {len(files)} files")
-
-
 def noise() -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     errors_file = RESULTS / "noise-errors.txt"
@@ -208,7 +157,9 @@ def main() -> None:
     if args.what in ("speed", "all"):
         speed(args.runs, args.corpus)
     if args.what in ("sql", "all"):
-        sql(args.runs)
+        from bench.sql import main as sql_main
+
+        sql_main(args.runs)
     if args.what in ("gate", "all"):
         gate(args.runs)
     if args.what in ("noise", "all"):

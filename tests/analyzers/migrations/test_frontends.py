@@ -26,10 +26,14 @@ def run(path, text):
     return analyze_migration_source(path, text, Config())
 
 
-def test_django_foreign_key_add_field_is_a_validated_fk_and_a_blocking_index():
-    src = django('migrations.AddField(model_name="refund", name="charge", '
-                 'field=models.ForeignKey(null=True, on_delete=models.PROTECT, to="payments.charge")),\n')
-    assert codes(run("payments/migrations/0002_x.py", src)) == [("RB401", 7), ("RB407", 7)]
+def test_django_foreign_key_add_field_is_a_blocking_index_and_validated_only_when_filled():
+    nullable = django('migrations.AddField(model_name="refund", name="charge", '
+                      'field=models.ForeignKey(null=True, on_delete=models.PROTECT, to="payments.charge")),\n')
+    # Django adds the key inline with a column that is NULL everywhere: PostgreSQL does not scan
+    assert codes(run("payments/migrations/0002_x.py", nullable)) == [("RB401", 7)]
+    filled = django('migrations.AddField(model_name="refund", name="charge", field=models.ForeignKey('
+                    'default=1, on_delete=models.PROTECT, to="payments.charge"), preserve_default=False),\n')
+    assert ("RB407", 7) in codes(run("payments/migrations/0002_x.py", filled))
 
 
 def test_django_fk_without_db_constraint_or_index_is_quiet():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from reviewbot.analyzers.migrations.model import ConstraintKind, Framework, OpKind
+from reviewbot.analyzers.migrations.model import Column, ConstraintKind, Framework, OpKind
 from reviewbot.analyzers.migrations.rule import POSTGRES_DOCS, MigrationRule, Report
 from reviewbot.analyzers.migrations.timeline import Timeline
 from reviewbot.core.findings import Confidence
@@ -55,8 +55,8 @@ class ConstraintWithoutNotValid(MigrationRule):
         Bad(
             "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n"
             "    operations = [\n        migrations.AddField(\n            model_name=\"refund\",\n"
-            "            name=\"charge\",\n            field=models.ForeignKey(null=True, on_delete=models.PROTECT, "
-            "to=\"payments.charge\"),\n        ),\n    ]\n",
+            "            name=\"charge\",\n            field=models.ForeignKey(default=1, on_delete=models.PROTECT, "
+            "to=\"payments.charge\"),\n            preserve_default=False,\n        ),\n    ]\n",
             line=6, path="payments/migrations/0042_refund_charge.py",
         ),
         Bad(
@@ -73,6 +73,15 @@ class ConstraintWithoutNotValid(MigrationRule):
             "postgresql_not_valid=True)\n",
             path="alembic/versions/5e20_amount_positive.py",
         ),
+        Good("ALTER TABLE refunds ADD COLUMN dispute_id bigint REFERENCES disputes (id);\n",
+             path="migrations/0045_refund_dispute.sql"),
+        Good(
+            "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n"
+            "    operations = [\n        migrations.AddField(\n            model_name=\"refund\",\n"
+            "            name=\"dispute\",\n            field=models.ForeignKey(null=True, on_delete=models.PROTECT, "
+            "to=\"payments.dispute\"),\n        ),\n    ]\n",
+            path="payments/migrations/0043_refund_dispute.py",
+        ),
         Good("CREATE TABLE disputes (id bigint PRIMARY KEY, charge_id bigint REFERENCES charges (id),\n"
              "  amount_minor bigint CHECK (amount_minor > 0));\n",
              path="migrations/0044_disputes.sql"),
@@ -84,6 +93,8 @@ class ConstraintWithoutNotValid(MigrationRule):
             if step.table_is_new:
                 continue
             if op.kind is OpKind.ADD_COLUMN and op.column is not None and op.column.references:
+                if not self.has_values(op.column, timeline.migration.framework):
+                    continue  # PostgreSQL skips validating a new column that is NULL in every row
                 yield Report(step, f"foreign key from new column {op.table}.{op.column.name} to "
                                    f"{op.column.references} is validated under a SHARE ROW EXCLUSIVE lock, "
                                    "blocking writes on both tables")
@@ -96,3 +107,17 @@ class ConstraintWithoutNotValid(MigrationRule):
                 elif op.constraint is ConstraintKind.CHECK:
                     yield Report(step, f"CHECK constraint{name} on {op.table} is validated under an ACCESS "
                                        "EXCLUSIVE lock, blocking reads and writes")
+
+    @staticmethod
+    def has_values(column: Column, framework: Framework) -> bool:
+        """Whether a new column holds values to validate the moment it is added.
+
+        ADD COLUMN … REFERENCES without a DEFAULT clause is NULL everywhere, so PostgreSQL marks the key
+        valid without a scan (parse_utilcmd.c, transformFKConstraints; Django's inline FK is this case). A
+        default, a serial or identity sequence or a stored expression fills it; Django adds a NOT NULL
+        ForeignKey with its one-off default; Alembic's add_column sends the key as a separate ADD CONSTRAINT.
+        """
+        if framework is Framework.ALEMBIC:
+            return True
+        filled = column.default is not None or column.serial or column.identity or column.stored_generated
+        return filled or (framework is Framework.DJANGO and column.not_null)
