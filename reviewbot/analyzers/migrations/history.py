@@ -103,7 +103,7 @@ class FolderHistory:
         self.load = load
         self._order: dict[str, tuple[str, ...]] = {}
         self._migrations: dict[str, Migration | None] = {}
-        self._schemas: dict[str, list[Schema]] = {}
+        self._lowered: dict[str, str] = {}
 
     def remember(self, migrations: Iterable[Migration]) -> None:
         """Migrations already loaded by the caller are not read again."""
@@ -125,13 +125,38 @@ class FolderHistory:
         return found
 
     def position(self, migration: Migration, folder: str) -> Position:
-        """The schema the folder built before `migration`."""
+        """What the folder built before `migration`, as far as the tables `migration` touches go.
+
+        Only earlier files that name one of those tables (or a table renamed into one of them) are
+        parsed: a pull request adding one migration to a folder of hundreds reads a handful.
+        """
         order = self.order(folder)
-        if migration.path not in order:
-            # Not applied with the folder (a stray file, a file named on the command line): it runs
-            # against whatever the whole folder built.
-            return Position(self._schema_after(folder, len(order)), self._complete(folder))
-        return Position(self._schema_after(folder, order.index(migration.path)), self._complete(folder))
+        # Not applied with the folder (a stray file, a file named on the command line): it runs against
+        # whatever the whole folder built.
+        earlier = order[: order.index(migration.path)] if migration.path in order else order
+        names = {table_key(op.table) for op in migration.operations if op.table}
+        names.discard("")
+        relevant: list[str] = []
+        for path in reversed(earlier):
+            if not self._mentions(path, names):
+                continue
+            relevant.append(path)
+            found = self._migration(path)
+            for op in found.operations if found is not None else ():
+                if op.kind is OpKind.RENAME_TABLE and op.table and table_key(op.new_name) in names:
+                    names.add(table_key(op.table))  # follow the table back to its earlier name
+        schema = Schema()
+        for path in reversed(relevant):
+            found = self._migration(path)
+            for op in found.operations if found is not None else ():
+                schema.apply(op)
+        return Position(schema, self._complete(folder))
+
+    def _mentions(self, path: str, names: set[str]) -> bool:
+        text = self._lowered.get(path)
+        if text is None:
+            text = self._lowered[path] = (self.read(path) or "").lower()
+        return any(name in text for name in names)
 
     def _migration(self, path: str) -> Migration | None:
         if path not in self._migrations:
@@ -142,18 +167,6 @@ class FolderHistory:
         order = self.order(folder)
         first = self._migration(order[0]) if order else None
         return first is not None and any(op.kind is OpKind.CREATE_TABLE for op in first.operations)
-
-    def _schema_after(self, folder: str, count: int) -> Schema:
-        """The schema the first `count` migrations of the folder built."""
-        schemas = self._schemas.setdefault(folder, [Schema()])
-        order = self.order(folder)
-        while len(schemas) <= count:
-            schema = schemas[-1].copy()
-            migration = self._migration(order[len(schemas) - 1])
-            for op in migration.operations if migration is not None else ():
-                schema.apply(op)
-            schemas.append(schema)
-        return schemas[count]
 
 
 def with_known_types(operations: Sequence[Operation], before: Schema) -> tuple[Operation, ...]:

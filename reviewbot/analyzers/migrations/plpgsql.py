@@ -11,8 +11,10 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from pglast import ast, parse_sql
+from pglast import ast
 from pglast.parser import ParseError, parse_plpgsql_json
+
+from reviewbot.analyzers.migrations.statements import parse_guarded
 
 # libpg_query parses PL/pgSQL only as the body of a CREATE FUNCTION; the tag is one no body can contain
 # by accident (a dollar-quoted body ends at the first repetition of its own tag).
@@ -97,7 +99,7 @@ def _constant_string(expression: str | None) -> str | None:
     if expression is None:
         return None
     try:
-        statements = parse_sql(f"SELECT {expression}")
+        statements = parse_guarded(f"SELECT {expression}")
     except ParseError:
         return None
     stmt = statements[0].stmt if len(statements) == 1 else None

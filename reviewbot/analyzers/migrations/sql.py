@@ -5,12 +5,12 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass, replace
 
-from pglast import ast, parse_sql
-from pglast.parser import ParseError, parse_sql_json, split
+from pglast import ast
+from pglast.parser import ParseError, split
 
 from reviewbot.analyzers.migrations.model import Operation, ParseProblem
 from reviewbot.analyzers.migrations.plpgsql import body_statements, do_body
-from reviewbot.analyzers.migrations.statements import statement_operations
+from reviewbot.analyzers.migrations.statements import parse_guarded, statement_operations
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,11 +24,6 @@ class SqlResult:
         return self.problems[0] if self.problems else None
 
 
-# Below this many characters no statement can nest deeper than pglast converts safely: a left-deep
-# chain like `1+1+…` needs two characters a level, libpg_query stops at about 15,000 levels with
-# "stack depth limit exceeded", and pglast's conversion to Python overflows the C stack from about
-# 25,000 (a crash, not an exception). Longer texts are checked with the JSON parser first.
-DEPTH_CHECK_CHARS = 20_000
 TOO_DEEP = "too deeply nested to analyse"
 
 
@@ -79,9 +74,7 @@ def parse_sql_operations(text: str, first_line: int = 1, *, whole: bool = True) 
         ))
         text = text.replace("\x00", " ")
     try:
-        if len(text) > DEPTH_CHECK_CHARS:
-            parse_sql_json(text)
-        statements = parse_sql(text)
+        statements = parse_guarded(text)
     except ParseError as err:
         message = str(err.args[0]) if err.args else str(err)
         offset = err.args[1] if len(err.args) > 1 and isinstance(err.args[1], int) else 0

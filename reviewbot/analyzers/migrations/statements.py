@@ -12,7 +12,7 @@ from pglast.enums import (
     ObjectType,
     TransactionStmtKind,
 )
-from pglast.parser import ParseError
+from pglast.parser import ParseError, parse_sql_json
 
 from reviewbot.analyzers.migrations.model import (
     Column,
@@ -42,6 +42,20 @@ _CONSTRAINT_KINDS = {
     ConstrType.CONSTR_EXCLUSION: ConstraintKind.EXCLUSION,
 }
 
+
+
+# Below this many characters no statement can nest deeper than pglast converts safely: a left-deep
+# chain like `1+1+…` needs two characters a level, libpg_query stops at about 15,000 levels with
+# "stack depth limit exceeded", and pglast's conversion to Python overflows the C stack from about
+# 25,000 (a crash, not an exception). Longer texts are checked with the JSON parser first.
+DEPTH_CHECK_CHARS = 20_000
+
+
+def parse_guarded(text: str) -> tuple[ast.RawStmt, ...]:
+    """pglast.parse_sql, but a text nested too deeply is a ParseError, never a crash of the process."""
+    if len(text) > DEPTH_CHECK_CHARS:
+        parse_sql_json(text)
+    return tuple(parse_sql(text))
 
 
 def relname(rel: ast.RangeVar | None) -> str | None:
@@ -314,7 +328,7 @@ def _set_config_lock_timeout(stmt: ast.SelectStmt) -> int | None:
 def parse_expression_default(expr_sql: str) -> Default | None:
     """A default given as SQL text (Alembic `sa.text("now()")`): its volatility, via pglast."""
     try:
-        statements = parse_sql(f"SELECT {expr_sql}")
+        statements = parse_guarded(f"SELECT {expr_sql}")
     except ParseError:
         return None
     stmt = statements[0].stmt if statements else None

@@ -123,3 +123,16 @@ def test_no_historical_note_in_diff_mode_or_with_a_baseline(tmp_path):
     assert not any("historical" in n for n in project.diff("migrations/0002_old_index.sql").notes)
     project.write({".reviewbot-baseline.json": '{"findings": []}\n'})
     assert not any("historical" in n for n in project.audit().notes)
+
+
+def test_history_follows_a_table_back_through_its_renames(tmp_path):
+    project = Project(tmp_path).write({
+        "migrations/0001_payments.sql": INITIAL,
+        "migrations/0002_unrelated.sql": "CREATE TABLE payouts (id bigint PRIMARY KEY);\n",
+        "migrations/0003_rename.sql": "ALTER TABLE payments RENAME TO charges;\n",
+        "migrations/0004_widen.sql": "SET lock_timeout = '2s';\n"
+                                     "ALTER TABLE charges ALTER COLUMN description TYPE text;\n"
+                                     "ALTER TABLE charges ALTER COLUMN attempts TYPE bigint;\n",
+    })
+    result = project.diff("migrations/0004_widen.sql")
+    assert [(f.rule, f.line, f.confidence) for f in result.findings] == [("RB405", 3, Confidence.HIGH)]

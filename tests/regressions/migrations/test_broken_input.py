@@ -86,7 +86,16 @@ def test_deeply_nested_sql_statement_is_rb901_and_the_others_are_checked(tmp_pat
     "SELECT " + "(" * 5_000 + "1" + ")" * 5_000 + ";\n",
     "SELECT " + "ARRAY[" * 20_000 + "1" + "]" * 20_000 + ";\n",
     "DO $$ BEGIN " + "IF true THEN " * 2_000 + "NULL;" + " END IF;" * 2_000 + " END $$;\n",
+    "DO $$ BEGIN EXECUTE 'ALTER TABLE payments ' " + "|| 'x' " * 30_000 + "; END $$;\n",
 ])
 def test_nested_sql_is_never_an_rb905(sql):
     findings = analyze_migration_source("migrations/0042_x.sql", sql, Config())
+    assert not any(f.rule == "RB905" for f in findings)
+
+
+def test_alembic_server_default_too_deep_to_parse_is_not_a_crash():
+    deep = "1" + " + 1" * 30_000
+    src = ("import sqlalchemy as sa\nfrom alembic import op\n\n\ndef upgrade():\n"
+           f"    op.add_column(\"payments\", sa.Column(\"fee\", sa.Integer(), server_default=sa.text(\"{deep}\")))\n")
+    findings = analyze_migration_source("alembic/versions/1a2b_fee.py", src, Config())
     assert not any(f.rule == "RB905" for f in findings)
