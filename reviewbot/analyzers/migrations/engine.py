@@ -197,7 +197,8 @@ class MigrationAnalyzer:
                 table_key(op.table)
                 for item in loaded for op in item.migration.operations if op.kind is OpKind.CREATE_TABLE
             }
-        history = self._folder_history(files, finder, config, field_history)
+        gaps: list[str] = []
+        history = self._folder_history(files, finder, config, field_history, gaps)
         history.remember(item.migration for item in loaded)
         for item in loaded:
             migration = item.migration
@@ -214,6 +215,9 @@ class MigrationAnalyzer:
         notes = layout_notes([(item.migration, item.layout) for item in loaded])
         if unclaimed:
             notes.append(unclaimed_note(unclaimed))
+        if gaps:
+            notes.append(f"migrations: earlier migrations not readable as history (old column types and tables "
+                         f"they made are unknown): {', '.join(sorted(set(gaps)))}")
         if changes.mode is Mode.AUDIT and not (Path(changes.root) / config.baseline).is_file():
             note = historical_note(findings, [(i.migration, i.layout) for i in loaded], files.uncommitted)
             if note:
@@ -228,9 +232,14 @@ class MigrationAnalyzer:
 
     @staticmethod
     def _folder_history(
-        files: MigrationFiles, finder: RunnerFinder, config: Config, field_history: FieldHistory | None
+        files: MigrationFiles, finder: RunnerFinder, config: Config, field_history: FieldHistory | None,
+        gaps: list[str],
     ) -> FolderHistory:
-        """The SQL folders' histories, reading a sibling as a migration only when it is one."""
+        """The SQL folders' histories, reading a sibling as a migration only when it is one.
+
+        A sibling that cannot be read leaves a gap in the history, named in `gaps` (a note); when it is
+        under review itself, its own check reports the crash.
+        """
 
         def load(path: str) -> Migration | None:
             found = files.load(path)
@@ -241,9 +250,9 @@ class MigrationAnalyzer:
                 return None
             try:
                 return load_migration(path, found[0], layout, field_history)
-            # Per-file isolation (STYLE.md §7): a sibling read only as history that crashes leaves a gap
-            # in the history; when it is under review itself, its own check reports the crash.
-            except Exception:  # noqa: BLE001
+            # Per-file isolation (STYLE.md §7): the crash is named in a note and the history goes on.
+            except Exception as err:  # noqa: BLE001
+                gaps.append(f"{path} ({type(err).__name__})")
                 return None
 
         return FolderHistory(files.sql_files, files.read, load)

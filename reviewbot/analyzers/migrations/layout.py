@@ -30,6 +30,8 @@ _RUN_IN_TRANSACTION_FALSE = re.compile(r"^\s*run_in_transaction\s*=\s*false\s*$"
 _FLYWAY_NO_TRANSACTION = re.compile(r"^\s*executeInTransaction\s*=\s*false\s*$", re.MULTILINE)
 _ATLAS_NO_TRANSACTION = re.compile(r"^--\s*atlas:txmode\s+none\b", re.MULTILINE)
 _WILDCARDS = frozenset("*?[")
+_MODULE_UPGRADE = re.compile(r"^(?:async\s+)?def upgrade\(", re.MULTILINE)
+_ALEMBIC_IMPORT = re.compile(r"^\s*(?:from alembic\b|import alembic\b)", re.MULTILINE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +170,11 @@ def is_unclaimed_sql(path: str, config: MigrationsConfig, finder: RunnerFinder) 
 
 def _python_layout(path: str, text: str, configured: str | None) -> Layout | None:
     name = posixpath.basename(path)
-    is_alembic = "def upgrade(" in text and ("alembic" in text or "/versions/" in f"/{path}")
+    # A module-level upgrade() in a versions/ folder or next to an alembic import: not a string that
+    # merely contains the words (reviewbot's own rule examples do).
+    is_alembic = _MODULE_UPGRADE.search(text) is not None and (
+        "/versions/" in f"/{path}" or _ALEMBIC_IMPORT.search(text) is not None
+    )
     is_django = (
         "class Migration(" in text
         and "migrations.Migration" in text

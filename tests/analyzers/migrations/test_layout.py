@@ -42,3 +42,14 @@ def test_configured_paths_decide_before_the_default_layout():
     assert is_python_migration_path("ledger/changes/widen_amount.py", config)
     assert not is_python_migration_path("sql/generate.py", config)
     assert is_python_migration_path("payments/migrations/0002_fee.py", config)
+
+
+def test_a_module_quoting_an_alembic_revision_in_a_string_is_not_one():
+    from reviewbot.analyzers.migrations.layout import detect_layout
+
+    docs = 'EXAMPLE = "from alembic import op\\n\\n\\ndef upgrade():\\n    op.drop_table(\\"payments\\")\\n"\n'
+    revision = 'from alembic import op\n\nrevision = "7c1d"\n\n\ndef upgrade():\n    op.drop_table("refunds")\n'
+    config = Config().migrations
+    assert detect_layout("payments/docs/examples.py", docs, config, lambda _p: None) is None
+    layout = detect_layout("payments/db/revisions/7c1d_drop_refunds.py", revision, config, lambda _p: None)
+    assert layout is not None and layout.runner.value == "alembic"
