@@ -7,7 +7,10 @@ import re
 from dataclasses import dataclass
 
 from reviewbot.analyzers.migrations.model import Framework, Runner
-from reviewbot.analyzers.migrations.runners import DBMATE_UP, Reader, RunnerChoice, RunnerFinder
+from reviewbot.analyzers.migrations.runners import DBMATE_UP, RunnerChoice, RunnerFinder
+from reviewbot.analyzers.migrations.runners import (
+    Reader as Reader,  # re-exported: callers import it from here
+)
 from reviewbot.config import Config, MigrationsConfig, path_matches
 
 # SQL files in these places are migrations unless configured otherwise.
