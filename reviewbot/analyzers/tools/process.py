@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -126,3 +127,24 @@ def unsaved_texts(root: str | Path, files: Sequence[FileChange]) -> dict[str, st
         if on_disk != change.text:
             out[change.path] = change.text
     return out
+
+
+@contextlib.contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive advisory lock on `path` (created if needed) for the block.
+
+    Tools that share a cache across concurrent reviewbot runs (mypy's cache, tsc's build info)
+    run one at a time per cache: mypy was seen to crash on a cache another run was writing.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a+b") as handle:
+        if sys.platform == "win32":  # pragma: no cover - CI runs Linux; Windows gets no lock
+            yield
+            return
+        import fcntl
+
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
