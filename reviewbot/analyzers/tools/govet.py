@@ -13,6 +13,7 @@ from pathlib import Path, PurePosixPath
 
 from reviewbot.analyzers.base import AnalyzerResult, Progress
 from reviewbot.analyzers.tools.process import (
+    configured_executable,
     find_executable,
     quote_line,
     relative_path,
@@ -74,7 +75,8 @@ class GoVetAnalyzer:
         if go is None:
             where = ", ".join(display(root, m.directory) for m in modules)
             if modules:
-                notes.append(f"go vet not run for {count_files(files, 'Go')} in {where}: no Go toolchain (`go`) found; {INSTALL_HINT}")
+                missing = f"`{config.go_vet.command}` does not exist" if config.go_vet.command else "no Go toolchain (`go`) found"
+                notes.append(f"go vet not run for {count_files(files, 'Go')} in {where}: {missing}; {INSTALL_HINT}")
             return AnalyzerResult(self.name, (), time.perf_counter() - started, len(files), tuple(notes))
         findings: list[Finding] = []
         shadow = unsaved_texts(changes.root, changes.with_suffix(GO_SUFFIXES))
@@ -133,10 +135,9 @@ def package_pattern(root: Path, module: Path, path: str) -> str:
 
 
 def find_go(root: Path, config: Config) -> list[str] | None:
-    """[tool.reviewbot.go-vet] command, else the go beside this Python, else `go` on PATH."""
+    """[tool.reviewbot.go-vet] command, else the go beside this Python, else `go` on PATH; None if absent."""
     if config.go_vet.command:
-        configured = root / config.go_vet.command
-        return find_executable("go", str(configured) if configured.exists() else os.path.expanduser(config.go_vet.command))
+        return configured_executable(root, config.go_vet.command)
     return find_executable("go")
 
 

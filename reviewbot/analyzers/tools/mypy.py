@@ -90,11 +90,11 @@ def python_executable(config: Config, root: Path) -> str:
     if not value:
         return ""
     candidate = Path(os.path.expanduser(value))
-    if not candidate.is_absolute() and (root / candidate).exists():
-        candidate = root / candidate
+    if not candidate.is_absolute():
+        candidate = root / candidate  # relative to the repository, wherever reviewbot runs
     if candidate.exists():
         return str(candidate)
-    found = shutil.which(value)
+    found = shutil.which(value) if os.sep not in value else None  # a bare name, on PATH
     if found:
         return found
     raise ToolError(

@@ -90,6 +90,17 @@ def find_executable(name: str, configured: str = "") -> list[str] | None:
     return None
 
 
+def configured_executable(root: Path, command: str) -> list[str] | None:
+    """A configured command (a path relative to the repository root, ~, or a name on PATH) if it exists."""
+    candidate = Path(os.path.expanduser(command))
+    if not candidate.is_absolute():
+        candidate = root / candidate
+    if candidate.is_file():
+        return [str(candidate)]
+    found = shutil.which(command) if os.sep not in command else None  # a bare name, on PATH
+    return [found] if found else None
+
+
 def quote_line(line: str) -> str:
     """One output line, trimmed to a length a message can carry."""
     text = line.strip()

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from reviewbot.analyzers.base import AnalyzerResult, Progress
 from reviewbot.analyzers.tools.process import (
+    configured_executable,
     file_lock,
-    find_executable,
     quote_line,
     relative_path,
     run_tool,
@@ -97,9 +97,13 @@ class TscAnalyzer:
         where = display(root, project.directory)
         compiler = find_compiler(project.directory, root, config)
         if compiler is None:
+            missing = (
+                f"[tool.reviewbot.tsc] command `{config.tsc.command}` does not exist" if config.tsc.command
+                else "TypeScript is not installed there (no node_modules/.bin/tsc up to the repository root)"
+            )
             return [], [
-                f"tsc not run for {count_files(project.files, 'TypeScript')} in {where}: TypeScript is not installed there "
-                f"(no node_modules/.bin/tsc up to the repository root); run `{install_hint(where)}`"
+                f"tsc not run for {count_files(project.files, 'TypeScript')} in {where}: {missing}; "
+                f"run `{install_hint(where)}`"
             ]
         cache = _cache_dir(root, config)
         build_info = cache / f"{cache_key(project.config, compiler[-1])}.tsbuildinfo"
@@ -222,8 +226,7 @@ def read_jsonc(path: Path) -> dict[str, object] | None:
 def find_compiler(project: Path, root: Path, config: Config) -> list[str] | None:
     """[tool.reviewbot.tsc] command, else node_modules/.bin/tsgo (native preview) or tsc nearest the project."""
     if config.tsc.command:
-        configured = root / config.tsc.command
-        return find_executable("tsc", str(configured) if configured.exists() else config.tsc.command)
+        return configured_executable(root, config.tsc.command)
     chain = ancestors(root, (os.path.relpath(project, root) + "/tsconfig.json").removeprefix("./"))
     native = any(_depends_on(directory / "package.json", NATIVE_PREVIEW) for directory in chain)
     for directory in chain:

@@ -78,6 +78,9 @@ NPM_CI = "run `npm ci` in {} (.ci/run does) so the tests use the real TypeScript
 def private_user_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """tsc's build info goes to the user cache dir: a fresh one per test, never ~/.cache."""
     cache = tmp_path / "user-cache"
+    # Go keeps its build cache under XDG_CACHE_HOME too: keep the shared one (a cold one costs ~20 s).
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    monkeypatch.setenv("GOCACHE", os.environ.get("GOCACHE") or str(Path(base) / "go-build"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
     return cache
 
