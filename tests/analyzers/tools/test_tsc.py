@@ -58,7 +58,7 @@ def test_errors_in_files_outside_an_audit_are_left_out_but_config_errors_are_kep
 
 def test_build_info_is_kept_in_the_cache_dir_never_in_the_project(copy_ts_project, tmp_path, audit):
     root = tmp_path / "repo"
-    api = copy_ts_project(PLATFORM / "api", root / "api")
+    copy_ts_project(PLATFORM / "api", root / "api")
     cache = tmp_path / "tsc-cache"
     config = Config(root=str(root), tsc=TscConfig(cache_dir=str(cache)))
     for _ in range(2):  # the second run reads the build info the first wrote
