@@ -41,6 +41,8 @@ INSTALL_HINT = (
 )
 # Compile errors carry no code of their own; golangci-lint calls them the same.
 COMPILE_RULE = "typecheck"
+# The go command could not load the module as committed (go.sum, go.mod, vendoring out of date).
+MODULE_RULE = "go-mod"
 # A gate never downloads a toolchain behind the user's back (go.mod's `toolchain` line would).
 DEFAULT_ENV = {"GOTOOLCHAIN": "local"}
 _POSITION_RE = re.compile(r"^(?:vet: )?(?P<path>[^\s:][^:]*?\.go):(?P<line>\d+)(?::(?P<column>\d+))?: (?P<message>.*)$")
@@ -207,6 +209,15 @@ def _stderr_line(
         return  # the go command's suggested fix under an error ("\tgo get …"), already quoted
     if _TOOLCHAIN_RE.match(text):
         report.notes.append(f"go vet not run in {display(root, directory)}: {text.removeprefix('go: ')}; install that Go version (actions/setup-go with go-version-file: go.mod)")
+        return
+    if text.startswith("go: ") and _FETCH_RE.search(text):
+        report.notes.append(
+            f"go vet not run in {display(root, directory)}: a dependency could not be downloaded "
+            f"({quote_line(text)}); run `go mod download` before reviewbot"
+        )
+        return
+    if text.startswith("go: "):
+        add(_finding(MODULE_RULE, go_mod, 1, 1, text.removeprefix("go: ").rstrip(":"), config))
         return
     match = _POSITION_RE.match(text)
     if match and _FETCH_RE.search(match["message"]):

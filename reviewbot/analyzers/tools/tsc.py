@@ -55,9 +55,34 @@ _CATEGORY_SEVERITY = {
 }
 
 
-def install_hint(directory: str) -> str:
-    where = "" if directory == "the repository root" else f"cd {directory} && "
-    return f"{where}npm ci (installs the project's TypeScript), or set [tool.reviewbot.tsc] command"
+# The lockfile nearest the project says how its node_modules are installed.
+LOCKFILE_INSTALLS = (
+    ("package-lock.json", "npm ci"),
+    ("npm-shrinkwrap.json", "npm ci"),
+    ("pnpm-lock.yaml", "pnpm install --frozen-lockfile"),
+    ("yarn.lock", "yarn install --frozen-lockfile"),
+    ("bun.lock", "bun install --frozen-lockfile"),
+    ("bun.lockb", "bun install --frozen-lockfile"),
+)
+
+
+def install_command(project: Path, root: Path) -> str:
+    """`cd api && npm ci`: the install that brings the project's TypeScript, where its lockfile is."""
+    for directory in _chain(project, root):
+        for lockfile, command in LOCKFILE_INSTALLS:
+            if (directory / lockfile).is_file():
+                return _in(directory, root, command)
+    return _in(project, root, "npm install")
+
+
+def _in(directory: Path, root: Path, command: str) -> str:
+    where = display(root, directory)
+    return command if where == "the repository root" else f"cd {where} && {command}"
+
+
+def _chain(project: Path, root: Path) -> list[Path]:
+    """The project's directory and its parents up to the repository root."""
+    return ancestors(root, (os.path.relpath(project, root) + "/tsconfig.json").removeprefix("./"))
 
 
 class TscAnalyzer:
@@ -103,7 +128,7 @@ class TscAnalyzer:
             )
             return [], [
                 f"tsc not run for {count_files(project.files, 'TypeScript')} in {where}: {missing}; "
-                f"run `{install_hint(where)}`"
+                f"run `{install_command(project.directory, root)}` (or set [tool.reviewbot.tsc] command)"
             ]
         cache = _cache_dir(root, config)
         build_info = cache / f"{cache_key(project.config, compiler[-1])}.tsbuildinfo"
@@ -117,7 +142,7 @@ class TscAnalyzer:
         with file_lock(build_info.with_suffix(".lock")):
             run = run_tool(
                 "tsc", argv, cwd=project.directory, timeout_seconds=config.tool_timeout_seconds,
-                install_hint=install_hint(where),
+                install_hint=f"{install_command(project.directory, root)}, or set [tool.reviewbot.tsc] command",
             )
         if run.exit_code == COMMAND_NOT_FOUND:
             return [], [f"tsc not run for {count_files(project.files, 'TypeScript')} in {where}: {quote_line(run.stderr)} (install Node.js)"]
@@ -227,7 +252,7 @@ def find_compiler(project: Path, root: Path, config: Config) -> list[str] | None
     """[tool.reviewbot.tsc] command, else node_modules/.bin/tsgo (native preview) or tsc nearest the project."""
     if config.tsc.command:
         return configured_executable(root, config.tsc.command)
-    chain = ancestors(root, (os.path.relpath(project, root) + "/tsconfig.json").removeprefix("./"))
+    chain = _chain(project, root)
     native = any(_depends_on(directory / "package.json", NATIVE_PREVIEW) for directory in chain)
     for directory in chain:
         bin_dir = directory / "node_modules" / ".bin"

@@ -143,3 +143,14 @@ def test_a_go_version_newer_than_the_toolchain_is_a_note(tmp_path):
     assert report.findings == []
     [note] = report.notes
     assert "requires go >= 1.99" in note and "setup-go" in note
+
+
+def test_a_module_the_go_command_cannot_load_is_a_go_mod_finding_on_go_mod(tmp_path):
+    stderr = (
+        "go: github.com/acme/ledger-sdk@v1.3.0: missing go.sum entry for go.mod file; to add it:\n"
+        "\tgo mod download github.com/acme/ledger-sdk\n"
+    )
+    report = parse_vet_output("", stderr, tmp_path / "gateway", tmp_path, Config(root=str(tmp_path)))
+    [finding] = report.findings
+    assert (finding.path, finding.line, finding.rule, finding.severity.value) == ("gateway/go.mod", 1, "go-mod", "error")
+    assert "missing go.sum entry" in finding.message

@@ -70,12 +70,22 @@ def test_build_info_is_kept_in_the_cache_dir_never_in_the_project(copy_ts_projec
 
 def test_without_typescript_installed_the_gate_says_to_run_npm_ci(tmp_path, audit, write):
     write(tmp_path, "api/package.json", '{"devDependencies": {"typescript": "^7.0.2"}}\n')
+    write(tmp_path, "api/package-lock.json", '{"lockfileVersion": 3}\n')
     write(tmp_path, "api/tsconfig.json", '{"compilerOptions": {"strict": true}}\n')
     write(tmp_path, "api/src/charges.ts", "export const amountMinor: number = 100;\n")
     result = TscAnalyzer().analyze(audit(tmp_path, "api/src/charges.ts"), Config(root=str(tmp_path)), NullProgress())
     assert result.findings == ()
     [note] = result.notes
-    assert "TypeScript is not installed" in note and "cd api && npm ci" in note
+    assert "TypeScript is not installed" in note and "run `cd api && npm ci`" in note
+
+
+def test_the_install_hint_follows_the_lockfile_of_a_workspace(tmp_path, audit, write):
+    write(tmp_path, "pnpm-lock.yaml", "lockfileVersion: '9.0'\n")
+    write(tmp_path, "packages/db/tsconfig.json", "{}\n")
+    write(tmp_path, "packages/db/src/ledger.ts", "export const balanceMinor = 0;\n")
+    result = TscAnalyzer().analyze(audit(tmp_path, "packages/db/src/ledger.ts"), Config(root=str(tmp_path)), NullProgress())
+    [note] = result.notes
+    assert "run `pnpm install --frozen-lockfile`" in note
 
 
 def test_a_file_outside_every_tsconfig_project_is_named_in_a_note(tmp_path, audit, write):
