@@ -1,4 +1,4 @@
-"""`python -m bench [speed|sql|gate|noise|scenarios|all]`: speed and noise, side by side, in one run."""
+"""`python -m bench [speed|sql|gate|types|noise|scenarios|all]`: speed and noise, side by side, in one run."""
 
 from __future__ import annotations
 
@@ -150,7 +150,7 @@ def noise() -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("what", choices=("speed", "sql", "gate", "noise", "scenarios", "all"), nargs="?", default="all")
+    parser.add_argument("what", choices=("speed", "sql", "gate", "types", "noise", "scenarios", "all"), nargs="?", default="all")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--corpus", default="saleor", choices=[c.name for c in CORPORA])
     args = parser.parse_args()
@@ -160,6 +160,10 @@ def main() -> None:
         from bench.sql import main as sql_main
 
         sql_main(args.runs)
+    if args.what in ("gate", "types", "all"):
+        from bench.types_gate import types_gate
+
+        types_gate(args.runs)  # issue #17: every type checker at once, vs the slowest analyzer
     if args.what in ("gate", "all"):
         gate(args.runs)
     if args.what in ("noise", "all"):

@@ -72,7 +72,7 @@ def common_options(func: F) -> F:
         click.option("--select", multiple=True, help="Only these codes, prefixes or families (repeatable, comma-separated)."),
         click.option("--ignore", multiple=True, help="Skip these codes, prefixes or families."),
         click.option("--tools", default=None,
-                     help="External tools to run: ruff,mypy,semgrep or none [config: tools]."),
+                     help="External tools to run: ruff,mypy,tsc,go-vet,semgrep or none [config: tools]."),
         click.option("--output", "-o", "output", type=click.Path(path_type=Path), default=None,
                      help="Write the report to this file instead of stdout."),
         click.option("--no-baseline", is_flag=True, help="Report findings recorded in the baseline too."),
@@ -274,7 +274,7 @@ def diff(base: str | None, head: str | None, staged: bool, patch_file: Path | No
               help="Which lines count as changed [config: diff-filter, default added].")
 @click.option("--min-confidence", type=click.Choice(("high", "medium", "low")), default=None,
               help="Lowest confidence that may block [config: min-confidence, default high].")
-@click.option("--tools", default=None, help="External tools to run: ruff,mypy,semgrep or none [config: tools].")
+@click.option("--tools", default=None, help="External tools to run: ruff,mypy,tsc,go-vet,semgrep or none [config: tools].")
 @click.option("--sarif", "sarif_path", type=click.Path(path_type=Path), default=None,
               help="Also write a SARIF file here (for github/codeql-action/upload-sarif).")
 @click.option("--json", "json_path", type=click.Path(path_type=Path), default=None,
@@ -308,7 +308,7 @@ def review(repo: str | None, pr_number: int | None, token: str | None, config_pa
 @main_group.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--config", "config_path", type=click.Path(path_type=Path), default=None)
-@click.option("--tools", default=None, help="External tools to include: ruff,mypy,semgrep or none.")
+@click.option("--tools", default=None, help="External tools to include: ruff,mypy,tsc,go-vet,semgrep or none.")
 @click.option("--output", "-o", "output", type=click.Path(path_type=Path), default=None,
               help="Baseline file to write [config: baseline, default .reviewbot-baseline.json].")
 @click.option("--quiet", "-q", is_flag=True)

@@ -23,7 +23,9 @@ from reviewbot.errors import ConfigError
 
 FAIL_ON_CHOICES = ("error", "warning", "info", "never")
 DIFF_FILTERS = ("added", "diff_context", "file", "all")
-KNOWN_TOOLS = ("ruff", "mypy", "semgrep")
+KNOWN_TOOLS = ("ruff", "mypy", "tsc", "go-vet", "semgrep")
+# Every type checker and ruff; each is skipped with a note when its toolchain is missing.
+DEFAULT_TOOLS = ("ruff", "mypy", "tsc", "go-vet")
 TEST_POLICIES = ("relaxed", "strict")
 CONFIDENCE_CHOICES = ("high", "medium", "low")
 
@@ -144,9 +146,23 @@ class MigrationsConfig:
 
 @dataclass(frozen=True, slots=True)
 class MypyConfig:
-    python: str = ""
+    python: str = ""  # the interpreter that runs mypy (it must have mypy installed)
+    python_executable: str = ""  # the project's interpreter: mypy reads its installed packages
     args: tuple[str, ...] = ()
     cache_dir: str = ".mypy_cache"
+
+
+@dataclass(frozen=True, slots=True)
+class TscConfig:
+    command: str = ""  # default: the project's node_modules/.bin/tsc (tsgo where the project uses it)
+    args: tuple[str, ...] = ()
+    cache_dir: str = ""  # incremental build info; default: the user cache dir, never the project
+
+
+@dataclass(frozen=True, slots=True)
+class GoVetConfig:
+    command: str = ""  # the go executable; default: `go` on PATH
+    args: tuple[str, ...] = ()  # build flags, e.g. ["-tags", "integration"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,7 +231,7 @@ class Config:
     money_names: tuple[str, ...] = DEFAULT_MONEY_NAMES
     extend_money_names: tuple[str, ...] = ()
     non_money_words: tuple[str, ...] = DEFAULT_NON_MONEY_WORDS
-    tools: tuple[str, ...] = ("ruff", "mypy")
+    tools: tuple[str, ...] = DEFAULT_TOOLS
     optional_tools: tuple[str, ...] = ()
     tool_timeout_seconds: int = 300
     baseline: str = ".reviewbot-baseline.json"
@@ -223,6 +239,8 @@ class Config:
     idempotency: IdempotencyConfig = IdempotencyConfig()
     migrations: MigrationsConfig = MigrationsConfig()
     mypy: MypyConfig = MypyConfig()
+    tsc: TscConfig = TscConfig()
+    go_vet: GoVetConfig = GoVetConfig()
     ruff: RuffConfig = RuffConfig()
     semgrep: SemgrepConfig = SemgrepConfig()
     llm: LlmConfig = LlmConfig()
@@ -458,6 +476,7 @@ def family_for_selector(selector: str) -> Family | None:
 __all__ = [
     "Config",
     "GithubConfig",
+    "GoVetConfig",
     "IdempotencyConfig",
     "LlmConfig",
     "MigrationPath",
@@ -466,6 +485,7 @@ __all__ = [
     "PspCall",
     "RuffConfig",
     "SemgrepConfig",
+    "TscConfig",
     "load_config",
     "path_matches",
     "split_words",

@@ -114,6 +114,14 @@ def _tool_analyzer(tool: str) -> Analyzer:
         from reviewbot.analyzers.tools.mypy import MypyAnalyzer
 
         return MypyAnalyzer()
+    if tool == "tsc":
+        from reviewbot.analyzers.tools.tsc import TscAnalyzer
+
+        return TscAnalyzer()
+    if tool == "go-vet":
+        from reviewbot.analyzers.tools.govet import GoVetAnalyzer
+
+        return GoVetAnalyzer()
     from reviewbot.analyzers.tools.semgrep import SemgrepAnalyzer
 
     return SemgrepAnalyzer()

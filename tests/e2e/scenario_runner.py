@@ -13,7 +13,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 PLATFORM = REPO / "fixtures" / "platform"
 PRS = REPO / "fixtures" / "prs"
-IGNORED = shutil.ignore_patterns(".mypy_cache", ".ruff_cache", "__pycache__", ".pytest_cache", "*.pyc")
+IGNORED = shutil.ignore_patterns(".mypy_cache", ".ruff_cache", "__pycache__", ".pytest_cache", "*.pyc", "node_modules")
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "Dana Dev", "GIT_AUTHOR_EMAIL": "dana@example.com",
     "GIT_COMMITTER_NAME": "Dana Dev", "GIT_COMMITTER_EMAIL": "dana@example.com",

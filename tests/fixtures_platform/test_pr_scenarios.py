@@ -57,7 +57,7 @@ def family(rule: str) -> str:
 @pytest.fixture(scope="module")
 def platform_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     dest = tmp_path_factory.mktemp("platform") / "repo"
-    shutil.copytree(PLATFORM, dest, ignore=shutil.ignore_patterns("__pycache__", ".*_cache"))
+    shutil.copytree(PLATFORM, dest, ignore=shutil.ignore_patterns("__pycache__", ".*_cache", "node_modules"))
     return dest
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,6 +90,17 @@ def find_executable(name: str, configured: str = "") -> list[str] | None:
     return None
 
 
+def configured_executable(root: Path, command: str) -> list[str] | None:
+    """A configured command (a path relative to the repository root, ~, or a name on PATH) if it exists."""
+    candidate = Path(os.path.expanduser(command))
+    if not candidate.is_absolute():
+        candidate = root / candidate
+    if candidate.is_file():
+        return [str(candidate)]
+    found = shutil.which(command) if os.sep not in command else None  # a bare name, on PATH
+    return [found] if found else None
+
+
 def quote_line(line: str) -> str:
     """One output line, trimmed to a length a message can carry."""
     text = line.strip()
@@ -126,3 +138,24 @@ def unsaved_texts(root: str | Path, files: Sequence[FileChange]) -> dict[str, st
         if on_disk != change.text:
             out[change.path] = change.text
     return out
+
+
+@contextlib.contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive advisory lock on `path` (created if needed) for the block.
+
+    Tools that share a cache across concurrent reviewbot runs (mypy's cache, tsc's build info)
+    run one at a time per cache: mypy was seen to crash on a cache another run was writing.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a+b") as handle:
+        if sys.platform == "win32":  # pragma: no cover - CI runs Linux; Windows gets no lock
+            yield
+            return
+        import fcntl
+
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)

