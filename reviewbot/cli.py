@@ -100,6 +100,10 @@ def _configure(root: Path, config_path: Path | None, fail_on: str | None, select
         changes["fail_on"] = fail_on
     if min_confidence is not None:
         changes["min_confidence"] = min_confidence
+    if select or ignore:
+        from reviewbot.analyzers.codes import check_cli_selectors
+
+        check_cli_selectors(config, (("--select", _split(select)), ("--ignore", _split(ignore))))
     if select:
         changes["select"] = _split(select)
     if ignore:
@@ -125,17 +129,20 @@ def _emit(result: RunResult, fmt: str, output: Path | None, verbose: bool) -> in
         rule_help={code: help_markdown(rule) for code, rule in rules.items()} if fmt == "sarif" else {},
         notes=result.notes,
     )
-    text = _reporter(fmt).render(report)
+    from reviewbot.reporters.escape import printable
+
+    color = fmt == "text" and output is None and _wants_color()
+    text = _reporter(fmt, color).render(report)
     if output is not None:
         try:
             output.write_text(text, encoding="utf-8")
         except OSError as err:
             raise UsageError(f"cannot write {output}: {err.strerror or err}") from err
     else:
-        click.echo(text, nl=False)
+        click.echo(text, nl=False, color=color)
     for note in result.notes:
         if fmt != "text":
-            click.echo(f"reviewbot: note: {note}", err=True)
+            click.echo(f"reviewbot: note: {printable(note)}", err=True)
     if verbose:
         for stat in result.analyzers:
             click.echo(f"reviewbot: {stat.name}: {stat.seconds:.2f}s, {stat.files} files, {stat.findings} findings", err=True)
@@ -143,7 +150,13 @@ def _emit(result: RunResult, fmt: str, output: Path | None, verbose: bool) -> in
     return 0 if result.gate.verdict.passed else 1
 
 
-def _reporter(fmt: str) -> Reporter:
+def _wants_color() -> bool:
+    from reviewbot.reporters.terminal import wants_color
+
+    return wants_color(sys.stdout)
+
+
+def _reporter(fmt: str, color: bool = False) -> Reporter:
     if fmt == "json":
         from reviewbot.reporters.json import JsonReporter
 
@@ -158,7 +171,7 @@ def _reporter(fmt: str) -> Reporter:
         return GithubAnnotationReporter()
     from reviewbot.reporters.terminal import TerminalReporter
 
-    return TerminalReporter()
+    return TerminalReporter(color=color)
 
 
 def _run(changes: ChangeSet, config: Config, tools: str | None, quiet: bool, no_baseline: bool) -> RunResult:
@@ -261,6 +274,34 @@ def diff(base: str | None, head: str | None, staged: bool, patch_file: Path | No
     sys.exit(_emit(_run(changes, config, tools, quiet, no_baseline), fmt, output, verbose))
 
 
+@main_group.command(name="pre-commit")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@common_options
+def pre_commit(files: tuple[Path, ...], fmt: str, fail_on: str | None, min_confidence: str | None,
+               config_path: Path | None, select: tuple[str, ...], ignore: tuple[str, ...], tools: str | None,
+               output: Path | None, no_baseline: bool, jobs: int | None, verbose: bool, quiet: bool) -> None:
+    """The pre-commit hook: FILES as pre-commit passes them, checked the way its mode asks.
+
+    A `git commit` checks the staged lines of the staged FILES; `--from-ref A --to-ref B` (and
+    pre-push) the lines changed in A...B; `--all-files` and `--files` the whole FILES.
+    """
+    import os
+
+    from reviewbot.sources.hook import HookMode, collect_hook
+    from reviewbot.sources.paths import project_root
+
+    root = project_root(())
+    config = _configure(root, config_path, fail_on, select, ignore, jobs, min_confidence=min_confidence)
+    hook = collect_hook(root, [str(f) for f in files], config, os.environ)
+    what = {HookMode.STAGED: "the staged lines of", HookMode.RANGE: "the lines changed in the range in",
+            HookMode.FILES: "the whole of"}[hook.mode]
+    count = len(hook.changes.files)
+    if not quiet:
+        click.echo(f"reviewbot: pre-commit: checking {what} {count} file{'s' if count != 1 else ''}"
+                   + (f" ({len(hook.excluded)} excluded by config)" if hook.excluded else ""), err=True)
+    sys.exit(_emit(_run(hook.changes, config, tools, quiet, no_baseline), fmt, output, verbose))
+
+
 @main_group.command()
 @click.option("--repo", default=None, help="OWNER/NAME of the PR's repository [default: GITHUB_REPOSITORY].")
 @click.option("--pr", "pr_number", type=click.IntRange(min=1), default=None,
@@ -345,9 +386,9 @@ def rules_command(fmt: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(("text", "markdown", "json")), default="text", show_default=True)
 def explain(code: str, fmt: str) -> None:
     """Explain a rule: what, why, a bad and a good example, and the fix."""
-    from reviewbot.explain import find_rule, render_rule
+    from reviewbot.explain import explain_code
 
-    click.echo(render_rule(find_rule(code), fmt), nl=False)
+    click.echo(explain_code(code, fmt), nl=False)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
+import os
 import re
 import tomllib
 import typing
@@ -287,14 +288,14 @@ class Config:
 
     def is_selected(self, code: str, family: str, path: str = "") -> bool:
         """select/ignore by code, code prefix or family; then per-file ignores."""
-        if self.select and not any(_matches_selector(s, code, family) for s in self.select):
+        if self.select and not any(matches_selector(s, code, family) for s in self.select):
             return False
-        if any(_matches_selector(s, code, family) for s in self.ignore):
+        if any(matches_selector(s, code, family) for s in self.ignore):
             return False
         if path:
             for pattern, selectors in self.per_file_ignores:
                 if path_matches(path, pattern) and any(
-                    _matches_selector(s, code, family) for s in selectors
+                    matches_selector(s, code, family) for s in selectors
                 ):
                     return False
         return True
@@ -311,7 +312,7 @@ def split_words(name: str) -> tuple[str, ...]:
     return tuple(w.lower() for w in _WORD_RE.findall(name))
 
 
-def _matches_selector(selector: str, code: str, family: str) -> bool:
+def matches_selector(selector: str, code: str, family: str) -> bool:
     sel = selector.strip()
     if not sel:
         return False
@@ -380,7 +381,45 @@ def load_config(root: Path, explicit: Path | None = None) -> Config:
     if not isinstance(table, dict):
         raise ConfigError(f"{where} in {path} must be a table")
     values = parse_section(Config, table, where)
-    return replace(Config(**values), root=str(root), source=str(path))  # type: ignore[arg-type]  # values were checked against the field types by parse_section
+    config = replace(Config(**values), root=str(root), source=str(path))  # type: ignore[arg-type]  # values were checked against the field types by parse_section
+    return resolve_tool_paths(config, path.resolve().parent)
+
+
+# Section fields that name an executable: a relative path in them is relative to the config file.
+TOOL_PATH_FIELDS = ("command", "python")
+
+
+def resolve_tool_paths(config: Config, base: Path) -> Config:
+    """`command = ".venv/bin/ruff"` in a section means next to the config file, wherever reviewbot runs.
+
+    Tools run with the repository root as their working directory, so a relative path would otherwise
+    be looked up there (or fail); a bare name (`ruff`) is still looked up on PATH.
+    """
+    changes: dict[str, object] = {}
+    for fld in fields(config):
+        section = getattr(config, fld.name)
+        if not hasattr(section, "__dataclass_fields__"):
+            continue
+        updates = {
+            name: resolve_command(getattr(section, name), base)
+            for name in TOOL_PATH_FIELDS
+            if isinstance(getattr(section, name, None), str) and getattr(section, name)
+        }
+        updates = {k: v for k, v in updates.items() if v != getattr(section, k)}
+        if updates:
+            changes[fld.name] = replace(section, **updates)
+    return replace(config, **changes) if changes else config  # type: ignore[arg-type]  # field names come from fields(config)
+
+
+def resolve_command(command: str, base: Path) -> str:
+    """A relative executable path (it has a `/`) made absolute against `base`; names and absolute paths kept."""
+    head, sep, rest = command.partition(" ")
+    if (base / command).exists():
+        head, sep, rest = command, "", ""
+    expanded = os.path.expanduser(head)
+    if "/" not in expanded or os.path.isabs(expanded):
+        return command if expanded == head else expanded + sep + rest
+    return str(base / expanded) + sep + rest
 
 
 def parse_section(cls: type, table: Mapping[str, object], where: str) -> dict[str, object]:
@@ -429,8 +468,8 @@ def convert_value(
             )
         if item_origin is tuple:
             raise ConfigError(f"{key} must be a table, not {raw!r}")
-        if isinstance(raw, str) and item_tp is str:
-            raw = [raw]
+        if isinstance(raw, str):
+            raise ConfigError(f"{key} must be a list, not the string {raw!r}", hint=f'write {key.rsplit(".", 1)[-1]} = ["{raw}"]')
         if not isinstance(raw, list):
             raise ConfigError(f"{key} must be a list, not {raw!r}")
         return tuple(convert_value(item_tp, v, f"{key}[{i}]") for i, v in enumerate(raw))

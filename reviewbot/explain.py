@@ -7,24 +7,13 @@ import json
 import textwrap
 from collections.abc import Iterable
 
-from reviewbot.core.meta import META_RULES
+from reviewbot.analyzers.codes import ToolRule, find_tool_rule
+from reviewbot.analyzers.codes import (
+    all_rules as all_rules,  # re-exported: explain is where rule docs are read
+)
+from reviewbot.config import Config
 from reviewbot.core.rules import Bad, FixSafety, Good, RuleInfo
 from reviewbot.errors import UsageError
-
-
-def all_rules(include_pack: bool = True) -> tuple[RuleInfo, ...]:
-    """Every rule reviewbot knows: Python, migrations, the semgrep pack and meta; sorted by code."""
-    from reviewbot.analyzers.migrations.rules import MIGRATION_RULES
-    from reviewbot.analyzers.python.rules import RULES
-
-    infos: list[RuleInfo] = [rule.info() for rule in RULES]
-    infos.extend(rule.info() for rule in MIGRATION_RULES)
-    if include_pack:
-        from reviewbot.analyzers.tools.pack import pack_rules
-
-        infos.extend(pack_rules())
-    infos.extend(META_RULES)
-    return tuple(sorted(infos, key=lambda r: r.code))
 
 
 def rule_index(include_pack: bool = True) -> dict[str, RuleInfo]:
@@ -48,6 +37,9 @@ def find_rule(code: str) -> RuleInfo:
 def nearest_codes(wanted: str, codes: list[str]) -> list[str]:
     """Codes sharing the longest prefix with `wanted`, numerically closest first (RB9999 -> RB9xx)."""
     target = wanted.upper()
+    typo = target[:2] + target[2:].replace("O", "0").replace("I", "1").replace("L", "1")  # letters for digits
+    if typo != target and typo in codes:
+        return [typo]
     if not target.startswith("RB") or len(target) < 3:
         return difflib.get_close_matches(target, codes, n=3, cutoff=0.6)
 
@@ -125,9 +117,9 @@ def render_markdown(rule: RuleInfo, heading: str = "##") -> str:
         out += [f"- *{ev.level.value}*: {ev.text}" for ev in rule.evidence]
     for bad in rule.bad_examples:
         label = f"**Example** ({bad.confidence.value} confidence)" if bad.confidence else "**Example**"
-        out += ["", label, "", f"```{lang}", bad.code.rstrip("\n"), "```"]
+        out += ["", label, "", f"```{lang}", example_code(bad.code), "```"]
     for good in rule.good_examples:
-        out += ["", "**Instead**", "", f"```{lang}", good.code.rstrip("\n"), "```"]
+        out += ["", "**Instead**", "", f"```{lang}", example_code(good.code), "```"]
     out += ["", "**Fix.** " + rule.help]
     if rule.references:
         out += ["", "References: " + ", ".join(f"<{r}>" for r in rule.references)]
@@ -168,6 +160,49 @@ def _example_json(example: Bad | Good) -> dict[str, object]:
     return {"kind": "good", "code": example.code}
 
 
+def explain_code(code: str, fmt: str, config: Config | None = None) -> str:
+    """`reviewbot explain CODE`: one of our rules, or what we know of a tool code we report (E722, arg-type)."""
+    try:
+        return render_rule(find_rule(code), fmt)
+    except UsageError:
+        tool_rule = find_tool_rule(code.strip(), config or Config())
+        if tool_rule is None:
+            raise
+    return render_tool_rule(tool_rule, fmt)
+
+
+def render_tool_rule(rule: ToolRule, fmt: str) -> str:
+    """A tool's code: the tool, the family and severity reviewbot gives it, our twin rule, where to read more."""
+    title = rule.code if rule.name in ("", rule.code) else f"{rule.code} {rule.name}"
+    facts = f"reported by {rule.tool} · family: {rule.family} · severity: {rule.severity}"
+    twin = (f"reviewbot's {', '.join(rule.same_as)} reports the same defect; where both fire, only "
+            f"{'it' if len(rule.same_as) == 1 else 'they'} is shown") if rule.same_as else ""
+    if fmt == "json":
+        return json.dumps({
+            "code": rule.code, "name": rule.name, "tool": rule.tool, "family": rule.family,
+            "severity": rule.severity, "summary": rule.summary, "explanation": rule.explanation,
+            "url": rule.url, "same_as": list(rule.same_as),
+        }, indent=2) + "\n"
+    if fmt == "markdown":
+        out = [f"## {title}", "", f"*{facts}*"]
+        out += ["", twin + "."] if twin else []
+        out += ["", rule.summary] if rule.summary else []
+        out += ["", rule.explanation.strip()] if rule.explanation else []
+        out += ["", f"More: <{rule.url}>"] if rule.url else []
+        return "\n".join(out) + "\n"
+    lines = [title, facts]
+    if rule.summary:
+        lines += ["", rule.summary]
+    if twin:
+        lines += ["", *_indent(twin + ".")]
+    if rule.explanation:
+        lines += ["", *rule.explanation.strip().splitlines()]
+    lines += ["", f"More: {rule.url}"] if rule.url else []
+    lines += ["", f"reviewbot reports {rule.tool}'s findings under its own code; `[tool.reviewbot.severity] "
+              f"{rule.code} = \"error\"` changes the severity, `--ignore {rule.code}` drops it."]
+    return "\n".join(lines) + "\n"
+
+
 def render_rule(rule: RuleInfo, fmt: str) -> str:
     if fmt == "json":
         return json.dumps(rule_json(rule), indent=2) + "\n"
@@ -188,8 +223,11 @@ def render_rules_table(rules: Iterable[RuleInfo], fmt: str) -> str:
             rows.append(f"| {r.code} | `{r.name}` | {r.family.value} | {r.severity.value} | {fix_label(r)} | {summary}{where} |")
         return "\n".join(rows) + "\n"
     width = max((len(r.name) for r in rules), default=10)
-    lines = [f"{r.code}  {r.name:<{width}}  {r.family.value:<12} {r.severity.value:<8} {fix_label(r)}" for r in rules]
-    return "\n".join(lines) + "\n"
+    code_width = max((len(r.code) for r in rules), default=5)
+    header = f"{'code':<{code_width}}  {'name':<{width}}  {'family':<12} {'severity':<8} fix"
+    lines = [f"{r.code:<{code_width}}  {r.name:<{width}}  {r.family.value:<12} {r.severity.value:<8} {fix_label(r)}"
+             for r in rules]
+    return "\n".join([header, *lines]) + "\n"
 
 
 def help_markdown(rule: RuleInfo) -> str:
@@ -201,5 +239,10 @@ def _indent(text: str) -> list[str]:
     return textwrap.wrap(text, width=88, initial_indent="  ", subsequent_indent="  ", break_on_hyphens=False) or ["  "]
 
 
+def example_code(code: str) -> str:
+    """An example as written in a rule (often an indented triple-quoted string), dedented for display."""
+    return textwrap.dedent(code).strip("\n")
+
+
 def _indent_code(code: str) -> list[str]:
-    return ["    " + line if line else "" for line in code.rstrip("\n").splitlines()]
+    return ["    " + line if line else "" for line in example_code(code).splitlines()]

@@ -13,6 +13,7 @@ from reviewbot.analyzers.base import Analyzer, AnalyzerResult, NullProgress, Pro
 from reviewbot.config import KNOWN_TOOLS, Config, load_config, validate_config
 from reviewbot.core.changes import ChangeSet
 from reviewbot.core.findings import Finding
+from reviewbot.core.redact import redact, redact_finding
 from reviewbot.errors import ToolError, UsageError
 from reviewbot.gate.gate import GateResult, apply_gate
 
@@ -171,13 +172,15 @@ def run(
     analyzers = build_analyzers(tools)
     results, notes = run_analyzers(changes, config, analyzers, progress or NullProgress())
     findings: list[Finding] = [f for r in results for f in r.findings]
-    findings = dedupe(findings)
+    # Secrets never reach any output (STYLE.md §7): masked once, here, for every format.
+    findings = [redact_finding(f) for f in dedupe(findings)]
     tools_run = frozenset(r.name for r in results) | {"reviewbot"}
     gate = apply_gate(findings, changes, config, tools_run, use_baseline=use_baseline)
     stats = tuple(
         AnalyzerStat(r.name, r.seconds, r.files, len(r.findings)) for r in sorted(results, key=lambda r: r.name)
     )
     notes.extend(n for r in results for n in r.notes)
+    notes = [redact(n) for n in notes]
     return RunResult(changes, gate, stats, time.perf_counter() - started, tuple(notes), config)
 
 
@@ -191,4 +194,8 @@ def dedupe(findings: list[Finding]) -> list[Finding]:
 
 
 def load(root: Path, config_path: Path | None) -> Config:
-    return validate_config(load_config(root, config_path))
+    from reviewbot.analyzers.codes import check_config_selectors
+
+    config = validate_config(load_config(root, config_path))
+    check_config_selectors(config)  # a typo in a selector is an error, never a gate that checks nothing
+    return config

@@ -286,14 +286,11 @@ def _relative(root: Path, path: Path) -> str:
 
 
 def _source_lines(changes: ChangeSet) -> Callable[[str], list[str]]:
+    """The reviewed lines of a file, secrets masked: what code frames and suggestions may show."""
+    from reviewbot.reporters.base import masked_source_lines
+
     def lines(path: str) -> list[str]:
-        change = changes.get(path)
-        if change is not None and change.text is not None:
-            return change.text.splitlines()
-        try:
-            return (Path(changes.root) / path).read_text(encoding="utf-8", errors="replace").splitlines()
-        except OSError:
-            return []
+        return masked_source_lines(changes, path)
 
     return lines
 
@@ -330,6 +327,7 @@ class PreviewOptions:
 def preview_review(options: PreviewOptions, echo: Write = _stdout) -> int:
     """Print the review exactly as it would be posted: inline comments, then the summary comment."""
     from reviewbot.explain import rule_index
+    from reviewbot.reporters.escape import printable_block
     from reviewbot.reporters.terminal import code_frame
     from reviewbot.sources.git import collect_range
 
@@ -369,5 +367,6 @@ def preview_review(options: PreviewOptions, echo: Write = _stdout) -> int:
     )
     out.append("── summary comment " + "─" * 50)
     out.append(render_summary(summary).strip())
-    echo("\n".join(out) + "\n")
+    # Printed to a terminal: the reviewed code and tool messages must not carry live control sequences.
+    echo(printable_block("\n".join(out) + "\n"))
     return 0 if result.gate.verdict.passed else 1

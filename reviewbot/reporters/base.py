@@ -9,6 +9,7 @@ from typing import Protocol
 
 from reviewbot.core.changes import ChangeSet
 from reviewbot.core.findings import Finding
+from reviewbot.core.redact import scrub
 from reviewbot.core.rules import RuleInfo
 from reviewbot.core.verdict import Verdict
 
@@ -34,14 +35,22 @@ class ReportInput:
         return tuple(f for f in self.findings if not f.in_diff)
 
     def source_lines(self, path: str) -> list[str]:
-        change = self.changes.get(path)
-        if change is not None and change.text is not None:
-            return change.text.splitlines()
+        """The reviewed text of `path` for code frames, with its secrets masked."""
+        return masked_source_lines(self.changes, path)
+
+
+def masked_source_lines(changes: ChangeSet, path: str) -> list[str]:
+    """The reviewed text of a file (staged, patched or on disk) as lines, secrets masked line for line."""
+    change = changes.get(path)
+    if change is not None and change.text is not None:
+        text = change.text
+    else:
         try:
-            data = (Path(self.changes.root) / path).read_bytes()
+            text = (Path(changes.root) / path).read_bytes().decode("utf-8", errors="replace")
         except OSError:
             return []
-        return data.decode("utf-8", errors="replace").splitlines()
+    # The whole text at once: a private-key block spans lines; scrub keeps the line count.
+    return scrub(text).text.splitlines()
 
 
 class Reporter(Protocol):

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from reviewbot.core.findings import Finding, Severity
 from reviewbot.reporters.base import ReportInput
+from reviewbot.reporters.escape import printable
 
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
 
 def escape_data(text: str) -> str:
-    # GitHub's workflow-command escaping: data escapes %, CR, LF; properties also : and ,
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    # GitHub's workflow-command escaping: data escapes %, CR, LF; properties also : and ,. Other
+    # controls (an escape sequence from the reviewed code) are shown escaped: the log viewer renders ANSI.
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return printable(text)
 
 
 def escape_property(text: str) -> str:

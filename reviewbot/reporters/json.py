@@ -6,6 +6,7 @@ import json
 
 from reviewbot.core.findings import Finding
 from reviewbot.reporters.base import ReportInput
+from reviewbot.reporters.escape import json_safe
 
 SCHEMA = "reviewbot/1"
 
@@ -36,4 +37,5 @@ class JsonReporter:
             "findings": [finding_json(f) for f in report.shown],
             "stats": stats,
         }
-        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+        # C1 controls and bidi overrides as \u escapes: the file is safe to `cat` (escape.py).
+        return json_safe(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"

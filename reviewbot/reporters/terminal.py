@@ -1,58 +1,135 @@
-"""Text output like ruff: `path:line:col: CODE message`, help, a code frame, and the verdict."""
+"""Text output like ruff: `path:line:col: CODE message`, a code frame, help, and the verdict; rendered by rich.
+
+Colour only on a terminal (or with FORCE_COLOR), never with NO_COLOR or when piped. Every piece of text
+that comes from outside (reviewed code, file names, tool messages) goes through `escape.printable`, and
+code frames show the file with its secrets masked, in colour or not.
+"""
 
 from __future__ import annotations
 
+import io
 from collections import Counter
+from typing import TextIO
 
-from reviewbot.core.findings import Finding
+from rich.cells import cell_len
+from rich.console import Console
+from rich.text import Text
+
+from reviewbot.core.findings import Finding, Severity
 from reviewbot.reporters.base import ReportInput
+from reviewbot.reporters.escape import printable, printable_code
 
 FRAME_CONTEXT_LINES = 1
+TAB_WIDTH = 4
+SEVERITY_STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "bold yellow", Severity.INFO: "bold blue"}
+GUTTER_STYLE = "blue"
+
+
+def wants_color(stream: TextIO) -> bool:
+    """rich's own decision for `stream`: a terminal, or FORCE_COLOR; never NO_COLOR or TERM=dumb."""
+    console = Console(file=stream)
+    return console.is_terminal and console.color_system is not None and not console.no_color
 
 
 class TerminalReporter:
-    def __init__(self, show_frames: bool = True) -> None:
+    def __init__(self, show_frames: bool = True, color: bool = False) -> None:
         self.show_frames = show_frames
+        self.color = color
 
     def render(self, report: ReportInput) -> str:
-        out: list[str] = []
+        out = io.StringIO()
+        console = Console(
+            file=out, force_terminal=self.color, no_color=not self.color,
+            color_system="standard" if self.color else None, highlight=False, markup=False, emoji=False,
+            width=200, legacy_windows=False,
+        )
+
+        def line(text: Text | str = "") -> None:
+            console.print(text, soft_wrap=True, crop=False, overflow="ignore", no_wrap=True)
+
         cache: dict[str, list[str]] = {}
         for finding in report.shown:
-            out.append(f"{finding.path}:{finding.span.line}:{finding.span.column}: {finding.rule} {finding.message}")
+            line(_header(finding))
             if self.show_frames:
-                lines = cache.setdefault(finding.path, report.source_lines(finding.path))
-                out.extend(code_frame(lines, finding))
-            if finding.help:
-                out.append(f"  = help: {finding.help}")
+                lines = cache.get(finding.path)
+                if lines is None:
+                    lines = cache[finding.path] = report.source_lines(finding.path)
+                for row in frame_rows(lines, finding):
+                    line(row)
+            line(_status(finding))
+            for number, help_line in enumerate(finding.help.splitlines() if finding.help else ()):
+                label = "  = help: " if number == 0 else "          "
+                line(Text.assemble((label, "cyan" if number == 0 else ""), printable(help_line)))
             if finding.tool == "reviewbot" or finding.rule in report.rules:
-                out.append(f"  = see: reviewbot explain {finding.rule}")
-            out.append("")
+                line(Text.assemble(("  = see: ", "cyan"), f"reviewbot explain {printable(finding.rule)}"))
+            line()
         for note in report.notes:
-            out.append(f"note: {note}")
-        out.append(summary_line(report))
-        out.append(report.verdict.reason)
-        return "\n".join(out) + "\n"
+            line(Text.assemble(("note: ", "bold"), printable(note)))
+        line(Text(summary_line(report), style="bold"))
+        line(Text(printable(report.verdict.reason), style="bold green" if report.verdict.passed else "bold red"))
+        return out.getvalue()
 
 
-def code_frame(lines: list[str], finding: Finding) -> list[str]:
+def _header(finding: Finding) -> Text:
+    span = finding.span
+    return Text.assemble(
+        (printable(finding.path), "bold"),
+        f":{span.line}:{span.column}: ",
+        (printable(finding.rule), SEVERITY_STYLES[finding.severity]),
+        " ",
+        printable(finding.message),
+    )
+
+
+def _status(finding: Finding) -> Text:
+    """`= error, high confidence, blocks the gate`: what the finding is and what it does to the gate."""
+    text = Text.assemble(("  = ", "cyan"), (finding.severity.value, SEVERITY_STYLES[finding.severity]),
+                         f", {finding.confidence.value} confidence")
+    if finding.blocking:
+        text.append(", blocks the gate", style="bold")
+    return text
+
+
+def display(text: str) -> str:
+    """What a line of code looks like in a frame: controls escaped, tabs expanded."""
+    return printable_code(text).expandtabs(TAB_WIDTH)
+
+
+def frame_rows(lines: list[str], finding: Finding) -> list[Text]:
+    """The code frame: a line of context either side, carets under the span in display cells."""
     line = finding.span.line
     if not lines or line > len(lines):
         return []
     start = max(1, line - FRAME_CONTEXT_LINES)
     end = min(len(lines), line + FRAME_CONTEXT_LINES)
     width = len(str(end))
-    frame = [f"  {' ' * width} |"]
+    gutter = f"  {' ' * width} |"
+    rows = [Text(gutter, style=GUTTER_STYLE)]
     for number in range(start, end + 1):
-        text = lines[number - 1].rstrip("\r").expandtabs(4)
-        frame.append(f"  {number:>{width}} | {text}")
+        raw = lines[number - 1].rstrip("\r")
+        rows.append(Text.assemble((f"  {number:>{width}} |", GUTTER_STYLE), " ", display(raw)))
         if number == line:
-            col = max(finding.span.column, 1)
-            if finding.span.end_line == line and finding.span.end_column > col:
-                length = finding.span.end_column - col
-            else:
-                length = max(1, len(text.rstrip()) - col + 1)
-            frame.append(f"  {' ' * width} | {' ' * (col - 1)}{'^' * max(1, length)}")
-    return frame
+            offset, length = caret_cells(raw, finding)
+            rows.append(Text.assemble((gutter, GUTTER_STYLE), " ", " " * offset,
+                                      ("^" * length, SEVERITY_STYLES[finding.severity])))
+    return rows
+
+
+def caret_cells(raw: str, finding: Finding) -> tuple[int, int]:
+    """(cells before the span, cells under it) on the displayed line: tabs, escapes and wide characters counted."""
+    col = min(max(finding.span.column, 1), len(raw) + 1)
+    if finding.span.end_line == finding.span.line and finding.span.end_column > col:
+        end = min(finding.span.end_column, len(raw) + 1)
+    else:
+        end = len(raw.rstrip()) + 1
+    before = cell_len(display(raw[: col - 1]))
+    under = cell_len(display(raw[: max(end, col) - 1])) - before
+    return before, max(1, under)
+
+
+def code_frame(lines: list[str], finding: Finding) -> list[str]:
+    """The code frame as plain lines (the review preview prints it between comments)."""
+    return [row.plain for row in frame_rows(lines, finding)]
 
 
 def summary_line(report: ReportInput) -> str:
@@ -66,6 +143,10 @@ def summary_line(report: ReportInput) -> str:
     hidden = len(report.hidden)
     if hidden:
         text += f"; {hidden} outside the diff not shown"
+    baselined = report.stats.get("baselined", 0)
+    if isinstance(baselined, int) and baselined:
+        known = "known finding" if baselined == 1 else "known findings"
+        text += f"; {baselined} {known} in the baseline (--no-baseline shows them)"
     skipped = report.stats.get("skipped")
     if isinstance(skipped, dict) and skipped:
         text += "; skipped " + ", ".join(f"{n} {reason}" for reason, n in sorted(skipped.items()))

@@ -1,47 +1,152 @@
-"""The pre-commit hook for real: `pre-commit try-repo` in a temporary repository."""
+"""The pre-commit hook for real: every pre-commit mode, with the real pre-commit, from one installed hook.
+
+pre-commit clones the hook repository and pip-installs reviewbot from the registry once; every test of
+this module shares that clone and environment (one PRE_COMMIT_HOME, one snapshot of this tree).
+"""
 
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
-from tests.conftest import REPO_ROOT
+from reviewbot.sources.paths import REVIEWED_SUFFIXES
+from tests.conftest import GIT_ENV, REPO_ROOT, Repo, git
 
-BAD = "def refund_half(amount_cents: int) -> int:\n    try:\n        return amount_cents // 2\n    except:\n        return 0\n"
-GOOD = "def refund_half(amount_cents: int) -> int:\n    return amount_cents // 2\n"
+LEGACY = (
+    "def refund_half(amount_cents: int) -> int:\n"
+    "    try:\n"
+    "        return amount_cents // 2\n"
+    "    except:\n"
+    "        return 0\n"
+    "\n"
+    "\n"
+    "def fee_minor(order_total_minor: int) -> int:\n"
+    "    return order_total_minor // 50\n"
+)
+NEW_BAD_LINES = "\n\ndef goodwill(order):\n    try:\n        return order.refund()\n    except:\n        return None\n"
+NEW_CLEAN_LINES = "\n\ndef tip_minor(order_total_minor: int) -> int:\n    return order_total_minor // 20\n"
+
+
+@pytest.fixture(scope="module")
+def hook_source(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, Path]:
+    """(a git repository holding this tree as it is now, its commit, a shared PRE_COMMIT_HOME)."""
+    snapshot = tmp_path_factory.mktemp("hook-repo")
+    listed = subprocess.run(["git", "ls-files", "-z", "-co", "--exclude-standard"], cwd=REPO_ROOT,
+                            capture_output=True, check=True).stdout.decode().split("\0")
+    for rel in listed:
+        source = REPO_ROOT / rel
+        if not rel or rel.startswith(".venv") or not source.is_file() or source.is_symlink():
+            continue
+        target = snapshot / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target)
+    git(snapshot, "init", "-q", "-b", "main")
+    git(snapshot, "add", "-A")
+    git(snapshot, "commit", "-q", "-m", "hook snapshot")
+    rev = git(snapshot, "rev-parse", "HEAD").strip()
+    return snapshot, rev, tmp_path_factory.mktemp("pre-commit-home")
 
 
 def pre_commit(repo: Path, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PRE_COMMIT_HOME": str(home), "GIT_AUTHOR_NAME": "d", "GIT_AUTHOR_EMAIL": "d@x",
-           "GIT_COMMITTER_NAME": "d", "GIT_COMMITTER_EMAIL": "d@x", "PRE_COMMIT_COLOR": "never"}
     exe = Path(sys.executable).parent / "pre-commit"
-    return subprocess.run([str(exe), *args], cwd=repo, env=env, capture_output=True, text=True, timeout=900)
+    return subprocess.run([str(exe), *args], cwd=repo, env=_env(repo, home), capture_output=True, text=True,
+                          timeout=900, check=False)
 
 
-def test_hook_definition_checks_only_staged_changes_and_is_fast_by_default():
+def _env(repo: Path, home: Path) -> dict[str, str]:
+    # PATH first holds this interpreter's bin: `git commit` runs the installed hook, which finds pre-commit.
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    return {**os.environ, **GIT_ENV, "PRE_COMMIT_HOME": str(home), "PRE_COMMIT_COLOR": "never", "PATH": path}
+
+
+@pytest.fixture
+def consumer(repo: Repo, hook_source: tuple[Path, str, Path]) -> Repo:
+    """A repository with a committed legacy file full of findings, using the hook from `hook_source`."""
+    source, rev, _home = hook_source
+    config = {"repos": [{"repo": str(source), "rev": rev, "hooks": [{"id": "reviewbot"}]}]}
+    repo.write(".pre-commit-config.yaml", yaml.safe_dump(config))
+    repo.write("app/refunds.py", LEGACY)
+    repo.write("app/clean.py", "def zero_minor() -> int:\n    return 0\n")
+    repo.commit("legacy code, before reviewbot")
+    return repo
+
+
+def run_hook(consumer: Repo, hook_source: tuple[Path, str, Path], *args: str) -> tuple[int, str]:
+    done = pre_commit(consumer.path, hook_source[2], "run", *args, "--verbose")
+    return done.returncode, done.stdout + done.stderr
+
+
+def findings_in(output: str) -> set[tuple[str, int, str]]:
+    return {(m[1], int(m[2]), m[3]) for m in re.finditer(r"^(\S+?):(\d+):\d+: (\w+) ", output, re.MULTILINE)}
+
+
+def test_hook_checks_the_files_pre_commit_passes_and_reviews_every_suffix_reviewbot_knows():
     (hook,) = yaml.safe_load((REPO_ROOT / ".pre-commit-hooks.yaml").read_text())
     assert hook["id"] == "reviewbot"
-    assert "--staged" in hook["entry"] and "--tools ruff" in hook["entry"]
-    assert hook["pass_filenames"] is False
-    assert {"python", "sql", "ts", "go"} <= set(hook["types_or"])
+    assert hook["entry"].startswith("reviewbot pre-commit") and "--tools ruff" in hook["entry"]
+    assert hook.get("pass_filenames", True) is True and hook["require_serial"] is True
+    pattern = re.compile(hook["files"])
+    for suffix in REVIEWED_SUFFIXES:
+        assert pattern.search(f"app/payments{suffix}"), suffix
+    for other in ("README.md", "app/payments.pyc", "app/payments.json", "Makefile"):
+        assert not pattern.search(other), other
 
 
-def test_try_repo_fails_on_a_staged_bad_file_and_passes_a_clean_one(repo, tmp_path):
-    home = tmp_path / "pre-commit-home"
-    repo.write("app/refunds.py", GOOD)
-    repo.commit("base")
-    repo.write("app/refunds.py", BAD)
-    repo.git("add", "app/refunds.py")
-    failed = pre_commit(repo.path, home, "try-repo", str(REPO_ROOT), "reviewbot", "--verbose")
-    output = failed.stdout + failed.stderr
-    assert failed.returncode == 1, output
-    assert "app/refunds.py:4:" in output and "RB201" in output
+def test_git_commit_gates_a_legacy_file_on_the_lines_the_commit_changes(consumer, hook_source):
+    home = hook_source[2]
+    installed = pre_commit(consumer.path, home, "install")
+    assert installed.returncode == 0, installed.stdout + installed.stderr
 
-    repo.write("app/refunds.py", GOOD.replace("// 2", "// 3"))
-    repo.git("add", "app/refunds.py")
-    passed = pre_commit(repo.path, home, "try-repo", str(REPO_ROOT), "reviewbot", "--verbose")
-    assert passed.returncode == 0, passed.stdout + passed.stderr
+    consumer.write("app/refunds.py", LEGACY + NEW_CLEAN_LINES)
+    consumer.git("add", "app/refunds.py")
+    ok = subprocess.run(["git", "commit", "-m", "add tip_minor"], cwd=consumer.path, env=_env(consumer.path, home),
+                        capture_output=True, text=True, timeout=900, check=False)
+    assert ok.returncode == 0, ok.stdout + ok.stderr  # the legacy bare except is not what this commit changed
+
+    consumer.write("app/refunds.py", LEGACY + NEW_CLEAN_LINES + NEW_BAD_LINES)
+    consumer.git("add", "app/refunds.py")
+    refused = subprocess.run(["git", "commit", "-m", "goodwill"], cwd=consumer.path, env=_env(consumer.path, home),
+                             capture_output=True, text=True, timeout=900, check=False)
+    output = refused.stdout + refused.stderr
+    assert refused.returncode == 1, output
+    assert ("app/refunds.py", 19, "RB201") in findings_in(output), output
+    assert not any(line == 4 for _, line, _ in findings_in(output)), output  # legacy lines stay out
+    assert "staged lines" in output
+
+
+def test_all_files_checks_every_file_whole_as_ci_and_pre_commit_ci_run_it(consumer, hook_source):
+    status, output = run_hook(consumer, hook_source, "--all-files")
+    assert status == 1, output
+    assert ("app/refunds.py", 4, "RB201") in findings_in(output), output
+    assert "the whole of 2 files" in output
+
+
+def test_files_checks_the_named_file_whole(consumer, hook_source):
+    status, output = run_hook(consumer, hook_source, "--files", "app/refunds.py")
+    assert status == 1, output
+    assert {f for f in findings_in(output) if f[2].startswith("RB")} == {("app/refunds.py", 4, "RB201")}, output
+
+    status, output = run_hook(consumer, hook_source, "--files", "app/clean.py")
+    assert status == 0, output
+
+
+def test_from_ref_to_ref_checks_the_lines_the_range_changes(consumer, hook_source):
+    base = consumer.git("rev-parse", "HEAD").strip()
+    consumer.write("app/refunds.py", LEGACY + NEW_CLEAN_LINES)
+    clean = consumer.commit("add tip_minor")
+    status, output = run_hook(consumer, hook_source, "--from-ref", base, "--to-ref", clean)
+    assert status == 0, output  # the range touches no line with a finding
+    assert "lines changed in the range" in output
+
+    consumer.write("app/refunds.py", LEGACY + NEW_CLEAN_LINES + NEW_BAD_LINES)
+    bad = consumer.commit("goodwill")
+    status, output = run_hook(consumer, hook_source, "--from-ref", base, "--to-ref", bad)
+    assert status == 1, output
+    assert {f for f in findings_in(output) if f[2].startswith("RB")} == {("app/refunds.py", 19, "RB201")}, output

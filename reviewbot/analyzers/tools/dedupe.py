@@ -10,16 +10,18 @@ from reviewbot.core.findings import Finding
 # know PSP calls and carry our help text.
 SAME_DEFECT: dict[str, frozenset[str]] = {
     "E722": frozenset({"RB201"}),  # bare except
-    "S110": frozenset({"RB202", "RB203"}),  # except ...: pass
-    "S112": frozenset({"RB202"}),  # except ...: continue
+    "S110": frozenset({"RB201", "RB202", "RB203"}),  # except ...: pass (bare or broad)
+    "S112": frozenset({"RB201", "RB202"}),  # except ...: continue
     "BLE001": frozenset({"RB202", "RB203", "RB205"}),  # broad handler that does not report
     "B012": frozenset({"RB204"}),  # return/break/continue in finally
     "RUF032": frozenset({"RB105"}),  # Decimal(<float literal>)
     "invalid-syntax": frozenset({"RB901"}),  # from ruff, the file does not parse
     "syntax": frozenset({"RB901"}),  # from mypy, the file does not parse
+    "E902": frozenset({"RB901"}),  # from ruff, the file cannot be read (not UTF-8)
+    "RB904": frozenset({"RB901"}),  # a tool's unreadable output about a file we could not parse either
 }
-# A file that does not parse is one defect, wherever each parser says it stopped.
-WHOLE_FILE_CODES = frozenset({"invalid-syntax", "syntax"})
+# A file that does not parse (or decode) is one defect, wherever each tool says it stopped.
+WHOLE_FILE_CODES = frozenset({"invalid-syntax", "syntax", "E902", "RB904"})
 
 
 def dedupe_against_ours(tool_findings: Sequence[Finding], our_findings: Iterable[Finding]) -> list[Finding]:

@@ -110,15 +110,21 @@ def quote_line(line: str) -> str:
 
 
 def relative_path(path: str, root: str | Path) -> str:
-    """A tool's path (absolute or relative to the root) as a repository-relative posix path."""
-    candidate = Path(path)
+    """A tool's path (absolute, or relative to the root it ran in) in the sources' convention.
+
+    The same convention as `sources.paths.relative`: relative to the resolved root, with `../` for a
+    file outside it (`reviewbot audit ../lib`), so a tool's finding and ours on one file share a path
+    and dedupe, fingerprints and baselines agree. Never an absolute path.
+    """
     base = Path(root).resolve()
-    if candidate.is_absolute():
-        try:
-            return candidate.resolve().relative_to(base).as_posix()
-        except ValueError:
-            return candidate.as_posix()
-    return candidate.as_posix().removeprefix("./")
+    candidate = Path(path)
+    if not candidate.is_absolute():
+        candidate = base / candidate
+    resolved = candidate.resolve()
+    try:
+        return resolved.relative_to(base).as_posix()
+    except ValueError:
+        return Path(os.path.relpath(resolved, base)).as_posix()
 
 
 def unsaved_texts(root: str | Path, files: Sequence[FileChange]) -> dict[str, str]:

@@ -42,7 +42,9 @@ def find_semgrep(config: Config) -> list[str]:
         return [os.path.expanduser(config.semgrep.command)]
     from_env = os.environ.get(SEMGREP_ENV_VAR, "").strip()
     if from_env:
-        return [os.path.expanduser(from_env)]
+        # A relative path is the user's, from where reviewbot was started: semgrep runs in the root.
+        path = os.path.expanduser(from_env)
+        return [os.path.abspath(path) if "/" in path else path]
     on_path = shutil.which("semgrep")
     if on_path:
         return [on_path]

@@ -24,7 +24,10 @@ SEMGREP_INSTALL = (
 def semgrep_command() -> str:
     """The isolated semgrep: $REVIEWBOT_SEMGREP, else .venv-semgrep/bin/semgrep; fails when absent."""
     configured = os.environ.get("REVIEWBOT_SEMGREP", "").strip()
-    if configured and (Path(configured).is_file() or shutil.which(configured)):
+    if configured and Path(configured).is_file():
+        # Relative to where pytest was started (the README's command): tests change directory.
+        return str(Path(configured).resolve())
+    if configured and shutil.which(configured):
         return configured
     if ISOLATED_SEMGREP.is_file():
         return str(ISOLATED_SEMGREP)

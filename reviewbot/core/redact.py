@@ -1,0 +1,151 @@
+"""Secret redaction applied to everything that leaves reviewbot: every report, prompts, comments, logs.
+
+It lives in core/ so that every stage that writes output (reporters, summary, the review) uses this
+one detector: reporters may not import summary/ (STYLE.md section 1).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from fnmatch import fnmatch
+from pathlib import PurePosixPath
+
+from reviewbot.core.findings import Finding
+
+# Values are replaced, never identifiers: `process.env.GITHUB_TOKEN` must survive, or a model
+# reviewing the redacted text reports an undefined name (research: review-bots.md, pain point 19).
+PLACEHOLDER = "[REDACTED:{kind}]"
+
+# Files that are never sent to a model, whatever their content.
+SECRET_FILE_GLOBS: tuple[str, ...] = (
+    ".env", ".env.*", "*.env", ".envrc", "*.pem", "*.key", "*.p12", "*.pfx", "*.jks", "*.keystore",
+    "id_rsa*", "id_dsa*", "id_ecdsa*", "id_ed25519*", "credentials", "credentials.*", "credentials-*",
+    "secrets.*", ".netrc", ".pgpass", "*.tfvars", "service-account*.json",
+)
+
+_SECRET_WORDS = r"(?:secret|token|passw(?:or)?d|passwd|api_?key|apikey|private_?key|access_?key|credentials?)"
+
+
+@dataclass(frozen=True, slots=True)
+class Redacted:
+    """Text with its secrets replaced, and the kinds replaced (one entry per replacement)."""
+
+    text: str
+    kinds: tuple[str, ...]
+
+    @property
+    def count(self) -> int:
+        return len(self.kinds)
+
+
+def is_secret_path(path: str) -> bool:
+    """True for files whose whole content is a secret (.env, keys, credentials): never sent anywhere."""
+    name = PurePosixPath(path).name.lower()
+    return any(fnmatch(name, pattern) for pattern in SECRET_FILE_GLOBS)
+
+
+def redact(text: str) -> str:
+    """`text` with every recognised secret value replaced by a `[REDACTED:kind]` placeholder."""
+    return scrub(text).text
+
+
+def scrub(text: str) -> Redacted:
+    """Like `redact`, and says what was replaced. Line count is preserved, so line numbers stay true."""
+    kinds: list[str] = []
+    for pattern, kind, group in _PATTERNS:
+        text = pattern.sub(_replacer(kind, group, kinds), text)
+    text = _CARD_RE.sub(_card_replacer(kinds), text)
+    return Redacted(text, tuple(kinds))
+
+
+def _placeholder(kind: str, secret: str) -> str:
+    # Keep the newlines of a multi-line secret (a PEM block) so later line numbers do not shift.
+    return PLACEHOLDER.format(kind=kind) + "\n" * secret.count("\n")
+
+
+def _replacer(kind: str, group: int, kinds: list[str]) -> Callable[[re.Match[str]], str]:
+    def replace(match: re.Match[str]) -> str:
+        secret = match.group(group)
+        if not secret or _is_reference(secret):
+            return match.group(0)
+        kinds.append(kind)
+        start, end = match.start(group) - match.start(0), match.end(group) - match.start(0)
+        whole = match.group(0)
+        return whole[:start] + _placeholder(kind, secret) + whole[end:]
+
+    return replace
+
+
+def _is_reference(value: str) -> bool:
+    """A value that names where the secret lives instead of holding it: keep it."""
+    return value.startswith(("$", "${", "os.", "process.env", "env(", "settings.", "config.", "<", "[REDACTED"))
+
+
+def _card_replacer(kinds: list[str]) -> Callable[[re.Match[str]], str]:
+    def replace(match: re.Match[str]) -> str:
+        digits = re.sub(r"[ -]", "", match.group(0))
+        if 13 <= len(digits) <= 19 and is_luhn_valid(digits):
+            kinds.append("card-number")
+            return PLACEHOLDER.format(kind="card-number")
+        return match.group(0)
+
+    return replace
+
+
+def is_luhn_valid(digits: str) -> bool:
+    """The Luhn checksum every payment card number satisfies."""
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = int(char)
+        if index % 2 == 1:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return total % 10 == 0
+
+
+# (pattern, kind, group holding the secret value); applied in order.
+_PATTERNS: tuple[tuple[re.Pattern[str], str, int], ...] = (
+    (re.compile(
+        r"(-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?"
+        r"(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|\Z))"
+    ), "private-key", 1),
+    (re.compile(r"\b((?:sk|rk|pk)_(?:live|test)_[0-9A-Za-z]{8,})"), "psp-key", 1),
+    (re.compile(r"\b(whsec_[0-9A-Za-z+/=]{8,})"), "webhook-secret", 1),
+    (re.compile(r"\b(sk-ant-[0-9A-Za-z_-]{16,})"), "api-key", 1),
+    (re.compile(r"\b((?:ghp|gho|ghu|ghs|ghr)_[0-9A-Za-z]{30,}|github_pat_[0-9A-Za-z_]{30,})"), "github-token", 1),
+    (re.compile(r"\b(xox[abposr]-[0-9A-Za-z-]{10,})"), "slack-token", 1),
+    (re.compile(r"\b((?:AKIA|ASIA|AGPA|AIDA|AROA)[0-9A-Z]{16})\b"), "aws-access-key", 1),
+    (re.compile(
+        r"(?i)(aws_?secret_?(?:access_?)?key\w*[\"']?\s*[:=]\s*[\"']?)([0-9A-Za-z/+=]{40})(?![0-9A-Za-z/+=])"
+    ), "aws-secret-key", 2),
+    (re.compile(r"\b(eyJ[0-9A-Za-z_-]{8,}\.eyJ[0-9A-Za-z_-]{8,}\.[0-9A-Za-z_-]{8,})"), "jwt", 1),
+    # user:password@ in a URL (database DSNs, broker URLs)
+    (re.compile(r"\b([a-z][a-z0-9+.-]*://[^:/\s@\"']+:)([^@\s/\"']{3,})(@)"), "url-password", 2),
+    # .env style: NAME=value (optionally quoted, optionally `export`), NAME naming a secret
+    (re.compile(
+        rf"(?im)^(\s*(?:export\s+)?[A-Z0-9_]*{_SECRET_WORDS}[A-Z0-9_]*\s*=\s*[\"']?)([^\s\"'#]{{4,}})"
+    ), "env-value", 2),
+    # code: name = "literal", "name": "literal", name: "literal", name="literal" (kwargs)
+    (re.compile(
+        rf"(?i)([\"']?\b\w*{_SECRET_WORDS}\w*[\"']?\s*[:=]\s*[\"'])([^\"'\n{{}}]{{8,}})(?=[\"'])"
+    ), "secret-value", 2),
+)
+
+# 13-19 digits, optionally grouped by spaces or dashes; card numbers start 2-6 (IIN ranges), which
+# also keeps millisecond timestamps and most database ids out.
+_CARD_RE = re.compile(r"(?<![\w.-])[2-6]\d{3}(?:[ -]?\d){9,15}(?![\w.-])")
+
+
+def redact_finding(finding: Finding) -> Finding:
+    """The finding with secrets masked in its message and help; a fix that would print one is dropped."""
+    message, help_text = redact(finding.message), redact(finding.help)
+    fix = finding.fix
+    if fix is not None and redact(fix.replacement) != fix.replacement:
+        fix = None  # a suggestion carrying a secret cannot be shown, and a masked one would be wrong
+    if message == finding.message and help_text == finding.help and fix is finding.fix:
+        return finding
+    return finding.with_changes(message=message, help=help_text, fix=fix)
