@@ -228,6 +228,7 @@ class MigrationAnalyzer:
             seconds=time.perf_counter() - started,
             files=len(loaded),
             notes=tuple(notes),
+            read=tuple(item.migration.path for item in loaded),
         )
 
     @staticmethod
