@@ -157,7 +157,9 @@ def _ruff_rules(config: Config) -> dict[str, ToolRule] | None:
 
 def _has_user_semgrep_rules(config: Config) -> bool:
     """The user's own semgrep configs may report any rule id."""
-    return any(arg in ("--config", "-c", "-f") or arg.startswith("--config=") for arg in config.semgrep.args)
+    return bool(config.semgrep.configs) or any(
+        arg in ("--config", "-c", "-f") or arg.startswith("--config=") for arg in config.semgrep.args
+    )
 
 
 class CodeCatalog:
