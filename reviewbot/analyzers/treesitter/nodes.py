@@ -35,8 +35,8 @@ def captures(language: tree_sitter.Language, node: Node, types: tuple[str, ...])
 def descendants(language: tree_sitter.Language, node: Node, types: tuple[str, ...]) -> list[Node]:
     """Nodes of `types` inside `node` (itself included), in document order."""
     found = captures(language, node, types)
-    if len(found) == 1:
-        return next(iter(found.values()))
+    # Sorted even for one type: tree-sitter emits a nested match (the `f()` in `f().Scan()`) after
+    # later siblings when an enclosing match of the same pattern is still open.
     merged = [n for group in found.values() for n in group]
     merged.sort(key=lambda n: (n.start_byte, -n.end_byte))
     return merged

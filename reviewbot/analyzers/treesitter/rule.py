@@ -44,6 +44,7 @@ class FileContext:
     _facts: dict[Callable[[FileContext], object], object] = field(default_factory=dict)
     # The engine's one query over the file: node type -> nodes, for the types the active rules visit.
     captured: dict[str, list[Node]] = field(default_factory=dict)
+    _sorted: dict[str, list[Node]] = field(default_factory=dict)
 
     @property
     def root(self) -> Node:
@@ -58,11 +59,15 @@ class FileContext:
         return descendants(self.language, node, types)
 
     def all_of(self, node_type: str) -> list[Node]:
-        """Every node of `node_type` in the file, from the engine's query when it captured that type."""
-        found = self.captured.get(node_type)
+        """Every node of `node_type` in the file, in document order (the engine's query's when it has them)."""
+        found = self._sorted.get(node_type)
         if found is None:
-            found = descendants(self.language, self.root, (node_type,))
-            self.captured[node_type] = found
+            captured = self.captured.get(node_type)
+            if captured is None:
+                found = descendants(self.language, self.root, (node_type,))
+            else:
+                found = sorted(captured, key=lambda n: (n.start_byte, -n.end_byte))
+            self._sorted[node_type] = found
         return found
 
     def fact(self, compute: Callable[[FileContext], T]) -> T:
@@ -82,7 +87,8 @@ class TreeSitterRule(DocumentedRule):
     """Subclass, set the class fields, and write `visit_<node_type>(self, node)` methods.
 
     The engine runs one query per file for the node types of every active rule and calls the
-    handlers of one type in document order; types are dispatched one after the other, so a rule
+    handlers of one type in the query's order (document order, except that a match nested in another
+    may come after later siblings); types are dispatched one after the other, so a rule
     reads what it needs around a node (parents, the enclosing function, `ctx.fact`) instead of
     relying on the order between types. `finish()` runs after every node was visited.
     """
