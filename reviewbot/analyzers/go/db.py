@@ -18,6 +18,7 @@ from reviewbot.analyzers.go.syntax import (
     call_chain,
     callee_name,
     enclosing_function,
+    method_chain,
     string_value,
     unparen,
 )
@@ -55,12 +56,14 @@ class DbWrite:
     set_columns: tuple[str, ...] = ()
     where: str = ""
     set_values: dict[str, Node] = field(default_factory=dict)  # ent `SetStatus(x)` / GORM `Update("status", x)`
+    prepared: bool = False  # `stmt.Exec(...)` running SQL a `Prepare` in the same function holds
+    display: str = ""  # how a message names an ORM write: `Payment.UpdateOneID(…)`, `Model(&Order{}).Update(…)`
 
     @property
     def label(self) -> str:
         if self.kind == "sql":
             return f"{self.verb.upper()} {self.table}" if self.table else self.verb.upper()
-        return node_text(self.node.child_by_field_name("function") or self.node)[-60:]
+        return self.display or self.kind
 
 
 def sql_text(ctx: FileContext, node: Node | None, depth: int = 0) -> str | None:
@@ -186,16 +189,17 @@ def db_write(ctx: FileContext, call: Node) -> DbWrite | None:
         found = _sql_write(ctx, call, method)
         if found is not None:
             return found
-    if method in ENT_RUNS and len(parts) >= 3:
-        found = _ent_write(call, parts)
+    chain = method_chain(call)
+    if method in ENT_RUNS and any(p in BUN_WRITES for p in chain):
+        return DbWrite(call, "bun", "save", "", display=".".join(chain[-3:]) + "(…)")
+    if method in ENT_RUNS and len(chain) >= 3:
+        found = _ent_write(call, chain)
         if found is not None:
             return found
     if method in GORM_WRITES:
-        found = _gorm_write(call, parts)
+        found = _gorm_write(call, chain)
         if found is not None:
             return found
-    if method in ENT_RUNS and any(p in BUN_WRITES or p.startswith(tuple(f"{w}(" for w in BUN_WRITES)) for p in parts):
-        return DbWrite(call, "bun", "save", "")
     return None
 
 
@@ -216,7 +220,7 @@ def _sql_write(ctx: FileContext, call: Node, method: str) -> DbWrite | None:
             parsed = parse_sql_write(prepared)
             if parsed is not None:
                 verb, table, columns, where = parsed
-                return DbWrite(call, "sql", verb, table, prepared, columns, where)
+                return DbWrite(call, "sql", verb, table, prepared, columns, where, prepared=True)
     return None
 
 
@@ -239,19 +243,17 @@ def _prepared_sql(ctx: FileContext, call: Node) -> str | None:
     return None
 
 
-def _ent_write(call: Node, parts: tuple[str, ...]) -> DbWrite | None:
-    builders = [p.removesuffix("()") for p in parts[:-1]]
-    builder = next((b for b in builders if b.split("(")[0] in ENT_WRITE_BUILDERS), None)
-    if builder is None:
-        builder = next((b.split(".")[-1] for b in builders if b.split(".")[-1] in ENT_WRITE_BUILDERS), None)
-    if builder is None:
+def _ent_write(call: Node, chain: tuple[str, ...]) -> DbWrite | None:
+    builders = list(chain[:-1])
+    index = next((i for i, b in enumerate(builders) if b in ENT_WRITE_BUILDERS and i > 0), -1)
+    if index < 0:
         return None
+    builder = builders[index]
     verb = {"Create": "insert", "CreateBulk": "insert", "MapCreateBulk": "insert", "OnConflict": "insert",
-            "Delete": "delete", "DeleteOne": "delete", "DeleteOneID": "delete"}.get(builder.split("(")[0], "update")
-    index = builders.index(builder) if builder in builders else -1
-    entity = builders[index - 1] if index > 0 else ""
+            "Delete": "delete", "DeleteOne": "delete", "DeleteOneID": "delete"}.get(builder, "update")
+    entity = builders[index - 1]
     sets, where = _ent_setters(call)
-    return DbWrite(call, "ent", verb, entity.lower(), "", tuple(sets), where, sets)
+    return DbWrite(call, "ent", verb, entity.lower(), "", tuple(sets), where, sets, display=f"{entity}.{builder}(…)")
 
 
 def _ent_setters(call: Node) -> tuple[dict[str, Node], str]:
@@ -275,15 +277,12 @@ def _ent_setters(call: Node) -> tuple[dict[str, Node], str]:
 _DB_ROOTS = re.compile(r"^(db|tx|gdb|gormDB|gormDb|orm|conn|DB|Db)$")
 
 
-def _gorm_write(call: Node, parts: tuple[str, ...]) -> DbWrite | None:
-    builders = [p.split("(")[0] for p in parts[:-1]]
-    root = parts[0]
-    is_gorm = any(b in GORM_BUILDERS for b in builders) or _DB_ROOTS.match(root) is not None or (
-        len(parts) >= 3 and _DB_ROOTS.match(parts[-2]) is not None
-    )
+def _gorm_write(call: Node, chain: tuple[str, ...]) -> DbWrite | None:
+    builders = chain[:-1]
+    is_gorm = any(b in GORM_BUILDERS for b in builders) or (len(chain) >= 2 and _DB_ROOTS.match(chain[-2]) is not None)
     if not is_gorm:
         return None
-    method = parts[-1]
+    method = chain[-1]
     verb = {"Create": "insert", "CreateInBatches": "insert", "Delete": "delete", "Save": "save"}.get(method, "update")
     sets: dict[str, Node] = {}
     args = arguments(call)
@@ -310,7 +309,8 @@ def _gorm_write(call: Node, parts: tuple[str, ...]) -> DbWrite | None:
             model = node_text(model_args[0]).lstrip("&").strip('"') if model_args else ""
     if not model and method in ("Create", "Save", "Delete") and args:
         model = node_text(args[0]).lstrip("&")
-    return DbWrite(call, "gorm", verb, model.lower(), "", tuple(sets), where, sets)
+    display = f"Model({model}).{method}(…)" if model else f"{method}(…)"
+    return DbWrite(call, "gorm", verb, model.lower(), "", tuple(sets), where, sets, display=display)
 
 
 def _chain_calls(call: Node) -> list[Node]:

@@ -54,6 +54,25 @@ def selector_chain(node: Node) -> tuple[str, ...]:
     return tuple(reversed(parts))
 
 
+def method_chain(call: Node) -> tuple[str, ...]:
+    """Every name along a chain of selectors and calls: `r.db.WithContext(ctx).Model(&x).Update("a", v)` ->
+    (r, db, WithContext, Model, Update)."""
+    parts: list[str] = []
+    current: Node | None = call
+    while current is not None:
+        if current.type == "call_expression":
+            current = current.child_by_field_name("function")
+        elif current.type == "selector_expression":
+            field = current.child_by_field_name("field")
+            parts.append(node_text(field) if field is not None else "")
+            current = current.child_by_field_name("operand")
+        else:
+            if current.type in ("identifier", "type_identifier"):
+                parts.append(node_text(current))
+            break
+    return tuple(reversed(parts))
+
+
 def arguments(call: Node) -> list[Node]:
     args = call.child_by_field_name("arguments")
     if args is None:
