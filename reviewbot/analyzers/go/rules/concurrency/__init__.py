@@ -7,5 +7,12 @@ from reviewbot.analyzers.go.rules.concurrency.unguarded_status_update_go import 
 from reviewbot.analyzers.go.rules.concurrency.unlocked_amount_read_modify_write import (
     UnlockedAmountReadModifyWrite,
 )
+from reviewbot.analyzers.go.rules.concurrency.unlocked_refund_check_then_insert import (
+    UnlockedRefundCheckThenInsert,
+)
 
-CONCURRENCY_RULES: tuple[type[GoRule], ...] = (UnguardedStatusUpdateGo, UnlockedAmountReadModifyWrite)
+CONCURRENCY_RULES: tuple[type[GoRule], ...] = (
+    UnguardedStatusUpdateGo,
+    UnlockedAmountReadModifyWrite,
+    UnlockedRefundCheckThenInsert,
+)
