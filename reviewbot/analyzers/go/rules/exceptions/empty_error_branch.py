@@ -68,6 +68,9 @@ class EmptyErrorBranch(GoRule):
             return
         if node.child_by_field_name("alternative") is not None:
             return
+        checked = node_text(condition).replace(" ", "").split("!=")[0]
+        if not re.fullmatch(r"[\w.]*[eE]rr\w*", checked):
+            return  # `if r := recover(); r != nil {}` and other non-error values are not error handling
         call = self._mutation(node.child_by_field_name("initializer"))
         if call is not None:
             self.report(

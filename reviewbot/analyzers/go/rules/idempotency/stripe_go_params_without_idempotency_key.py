@@ -173,6 +173,9 @@ class StripeGoParamsWithoutIdempotencyKey(GoRule):
                 return
             self._decide(node, type_name, stripe_call.movement, stripe_call, function, None)
             return
+        if holder.type == "return_statement":
+            self._returned(node, type_name, movement, function, None)
+            return
         name = _assigned_name(holder, node)
         if not name:
             return
@@ -233,7 +236,7 @@ class StripeGoParamsWithoutIdempotencyKey(GoRule):
             return Confidence.MEDIUM
         return movement.confidence
 
-    def _returned(self, literal: Node, type_name: str, movement: Movement, function: Node, name: str) -> None:
+    def _returned(self, literal: Node, type_name: str, movement: Movement, function: Node, name: str | None) -> None:
         """A builder returns the params: judge its callers in this file."""
         builder = function_name(function)
         if not builder:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import tree_sitter
 
 from reviewbot.analyzers.go.db import db_write
+from reviewbot.analyzers.go.psp import psp_names
 from reviewbot.analyzers.go.stripe import stripe_names
 from reviewbot.analyzers.go.syntax import (
     FUNCTION_TYPES,
@@ -33,7 +34,7 @@ FLOAT_TYPES = frozenset({"float64", "float32", "*float64", "*float32"})
 _NOT_MONEY = frozenset(
     {"second", "minute", "minutes", "hour", "hours", "day", "days", "week", "weeks", "month", "months", "per",
      "score", "progress", "index", "offset", "page", "limit", "step", "width", "height", "usage", "quantity",
-     "qty", "units", "unit", "value", "percentage", "lag", "events", "event"}
+     "qty", "units", "value", "percentage", "lag", "events", "event"}
 )
 _MATH_FLOAT = re.compile(r"^math\.(Round|Floor|Ceil|Trunc|Pow|Abs|Max|Min|RoundToEven|Mod)$")
 # Converting a decimal to a float: shopspring/decimal, ericlagergren, cockroachdb/apd, big.Float.
@@ -205,6 +206,7 @@ def sink_of(ctx: FileContext, node: Node, function: Node | None, depth: int = 0)
     if depth > 2:
         return None
     names = stripe_names(ctx)
+    sdks = psp_names(ctx)
     current = node
     for parent in ancestors(node):
         if parent.type in FUNCTION_TYPES:
@@ -214,6 +216,12 @@ def sink_of(ctx: FileContext, node: Node, function: Node | None, depth: int = 0)
             package = type_node.child_by_field_name("package") if type_node is not None and type_node.type == "qualified_type" else None
             if package is not None and node_text(package) in names:
                 return Sink(parent, f"the Stripe params `{node_text(type_node)}`", "psp")
+            if package is not None and node_text(package) in sdks:
+                return Sink(parent, f"the PSP request `{node_text(type_node)}`", "psp")
+        if parent.type == "call_expression" and _is_argument(parent, current):
+            chain = call_chain(parent)
+            if len(chain) == 2 and chain[0] in sdks and chain[0] not in names:
+                return Sink(parent, f"the PSP call `{'.'.join(chain)}`", "psp")
         if parent.type == "call_expression":
             write = db_write(ctx, parent)
             if write is not None and _is_argument(parent, current):

@@ -8,8 +8,9 @@ import tree_sitter
 
 from reviewbot.analyzers.go.http import header_reads
 from reviewbot.analyzers.go.rule import GoRule, bad, good
-from reviewbot.analyzers.go.syntax import arguments, assignments_to, call_chain, enclosing_function, unparen
+from reviewbot.analyzers.go.syntax import arguments, assignments_to, call_chain, enclosing_function, imports, unparen
 from reviewbot.analyzers.treesitter.nodes import node_text, one_line
+from reviewbot.analyzers.treesitter.rule import FileContext
 from reviewbot.config import split_words
 from reviewbot.core.findings import Confidence, Severity
 from reviewbot.core.rules import Evidence, Family
@@ -124,6 +125,8 @@ class SignatureComparedWithEqualsGo(GoRule):
         if any(side.type in ("interpreted_string_literal", "raw_string_literal", "nil", "int_literal", "true", "false")
                or node_text(side) in ('""', "nil") or node_text(side).startswith("len(") for side in (left, right)):
             return
+        if any(self._is_constant(side) for side in (left, right)):
+            return  # compared with a constant: a scheme or key name, not a secret
         kinds = [self._kind_of(side) for side in (left, right)]
         named = [k for k in kinds if k is not None]
         if not named:
@@ -137,6 +140,13 @@ class SignatureComparedWithEqualsGo(GoRule):
             self.report(
                 at, f"`{one_line(node_text(at), 60)}` compares a {named[0]} in variable time", confidence=Confidence.MEDIUM
             )
+
+    def _is_constant(self, node: Node) -> bool:
+        if node.type != "identifier" and not (node.type == "selector_expression" and re.fullmatch(r"[a-z]\w*\.[A-Z]\w*", node_text(node))):
+            return False
+        name = node_text(node).rsplit(".", 1)[-1]
+        return name in self.ctx.fact(_constants) or (node.type == "selector_expression" and name[:1].isupper()
+                                                      and node_text(node).split(".")[0] in imports(self.ctx))
 
     def _kind_of(self, node: Node) -> str | None:
         text = node_text(node)
@@ -173,3 +183,8 @@ class SignatureComparedWithEqualsGo(GoRule):
                        for call, _ in header_reads(self.ctx, value)):
                     return "read from the request"
         return None
+
+
+def _constants(ctx: FileContext) -> frozenset[str]:
+    """The names the file declares with `const`."""
+    return frozenset(node_text(name) for spec in ctx.all_of("const_spec") for name in spec.children_by_field_name("name"))
