@@ -15,7 +15,6 @@ from reviewbot.analyzers.go.syntax import (
     assignments_in,
     call_chain,
     callee_name,
-    enclosing_function,
     root_name,
     selector_chain,
     unaddress,

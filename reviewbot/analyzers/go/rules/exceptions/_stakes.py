@@ -14,10 +14,10 @@ from reviewbot.analyzers.go.syntax import (
     call_chain,
     callee_name,
     enclosing_function,
-    parameters,
-    statements,
     function_name,
+    parameters,
     receiver_type,
+    statements,
 )
 from reviewbot.analyzers.treesitter.nodes import node_text, one_line
 from reviewbot.analyzers.treesitter.rule import FileContext

@@ -6,6 +6,8 @@ from reviewbot.analyzers.go.rule import GoRule
 from reviewbot.analyzers.go.rules.idempotency.stripe_go_params_without_idempotency_key import (
     StripeGoParamsWithoutIdempotencyKey,
 )
-from reviewbot.analyzers.go.rules.idempotency.uuid_idempotency_key_per_attempt import UUIDIdempotencyKeyPerAttempt
+from reviewbot.analyzers.go.rules.idempotency.uuid_idempotency_key_per_attempt import (
+    UUIDIdempotencyKeyPerAttempt,
+)
 
 IDEMPOTENCY_RULES: tuple[type[GoRule], ...] = (StripeGoParamsWithoutIdempotencyKey, UUIDIdempotencyKeyPerAttempt)

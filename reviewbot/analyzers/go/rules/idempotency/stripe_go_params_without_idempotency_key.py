@@ -22,8 +22,8 @@ from reviewbot.analyzers.go.stripe import (
 from reviewbot.analyzers.go.syntax import (
     arguments,
     assignments_of,
-    calls_of_function,
     callee_name,
+    calls_of_function,
     enclosing_function,
     function_name,
     functions_named,
@@ -194,10 +194,10 @@ class StripeGoParamsWithoutIdempotencyKey(GoRule):
             return
         for call in calls:
             forwarded = self._forwarded(call, name)
-            if forwarded is False:
-                return
-            if forwarded is not None:
+            if isinstance(forwarded, StripeCall):
                 self._decide(node, type_name, forwarded.movement, forwarded, function, name)
+                return
+            if forwarded is False:
                 return
         if not calls and type_name in USUALLY_CREATED:
             return  # built and never sent here: nothing to judge
@@ -254,12 +254,12 @@ class StripeGoParamsWithoutIdempotencyKey(GoRule):
                 if stripe_call is not None:
                     sent.append((use, stripe_call))
         if sent:
-            call = sent[0][1]
+            sender = sent[0][1]
             confidence = self._confidence(literal, type_name, movement, function, name)
             self.report(
                 literal,
-                f"`stripe.{type_name}` built by `{builder}` reaches `{call.label}` on line "
-                f"{call.node.start_point.row + 1} ({movement.label}) with no idempotency key",
+                f"`stripe.{type_name}` built by `{builder}` reaches `{sender.label}` on line "
+                f"{sender.node.start_point.row + 1} ({movement.label}) with no idempotency key",
                 confidence=confidence,
             )
         elif type_name in CLIENT_PARAMS and not movement.state_guarded:
@@ -270,7 +270,7 @@ class StripeGoParamsWithoutIdempotencyKey(GoRule):
                 confidence=Confidence.MEDIUM,
             )
 
-    def _forwarded(self, call: Node, name: str) -> StripeCall | None | bool:
+    def _forwarded(self, call: Node, name: str) -> StripeCall | bool | None:
         """A same-file helper handed the params: its money call (None if it makes none), or False when it
         sets a key."""
         helper_name = callee_name(call)

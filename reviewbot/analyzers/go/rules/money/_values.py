@@ -213,11 +213,12 @@ def sink_of(ctx: FileContext, node: Node, function: Node | None, depth: int = 0)
             break
         if parent.type == "composite_literal":
             type_node = parent.child_by_field_name("type")
-            package = type_node.child_by_field_name("package") if type_node is not None and type_node.type == "qualified_type" else None
-            if package is not None and node_text(package) in names:
-                return Sink(parent, f"the Stripe params `{node_text(type_node)}`", "psp")
-            if package is not None and node_text(package) in sdks:
-                return Sink(parent, f"the PSP request `{node_text(type_node)}`", "psp")
+            if type_node is not None and type_node.type == "qualified_type":
+                package = node_text(type_node.child_by_field_name("package") or type_node)
+                if package in names:
+                    return Sink(parent, f"the Stripe params `{node_text(type_node)}`", "psp")
+                if package in sdks:
+                    return Sink(parent, f"the PSP request `{node_text(type_node)}`", "psp")
         if parent.type == "call_expression" and _is_argument(parent, current):
             chain = call_chain(parent)
             if len(chain) == 2 and chain[0] in sdks and chain[0] not in names:
@@ -238,8 +239,8 @@ def sink_of(ctx: FileContext, node: Node, function: Node | None, depth: int = 0)
                     return _through(ctx, target, function, depth)
             break
         if parent.type in ("short_var_declaration", "var_spec"):
-            targets = (parent.child_by_field_name("left").named_children if parent.type == "short_var_declaration"
-                       and parent.child_by_field_name("left") is not None else list(parent.children_by_field_name("name")))
+            left_list = parent.child_by_field_name("left")
+            targets = left_list.named_children if left_list is not None else list(parent.children_by_field_name("name"))
             if len(targets) == 1 and targets[0].type == "identifier" and function is not None:
                 return _through(ctx, targets[0], function, depth)
             break

@@ -1,4 +1,4 @@
-"""RB117 hardcoded-minor-unit-factor-go: a Go amount is turned into minor units with a fixed ×100."""
+"""RB117 hardcoded-minor-unit-factor-go: a Go amount is turned into minor units with a fixed `* 100`."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ _HUNDRED = re.compile(r"^(\w+\.(NewFromInt|NewFromInt32|NewFromFloat|NewFromFloa
                       r"\(\s*\"?100(\.0+)?\"?\s*(,\s*0\s*)?\)|100)$")
 # Conversions that make the product an integer count of minor units.
 _TO_INT = frozenset({"IntPart", "BigInt", "Int64", "CoefficientInt64"})
-# Two-decimal currencies: a fixed ×100 is right for them.
+# Two-decimal currencies: a fixed `* 100` is right for them.
 _TWO_DECIMAL = re.compile(r"^\"?(usd|eur|gbp|cad|aud|chf|sek|nok|dkk|nzd|sgd|hkd|inr|brl|mxn|pln|zar)\"?$", re.I)
 
 
@@ -37,12 +37,12 @@ class HardcodedMinorUnitFactorGo(GoRule):
     family = Family.MONEY
     severity = Severity.ERROR
     summary = (
-        "A Go amount is converted to minor units with a fixed ×100 (`amount.Mul(decimal.NewFromInt(100)).IntPart()`) "
+        "A Go amount is converted to minor units with a fixed `* 100` (`amount.Mul(decimal.NewFromInt(100)).IntPart()`) "
         "while its currency varies."
     )
     rationale = (
         "Not every currency has cents: JPY and KRW have no minor unit, KWD, BHD and JOD have three decimals. "
-        "A fixed ×100 sends Stripe 100 times the price of a yen invoice and a tenth of a dinar one, and "
+        "A fixed `* 100` sends Stripe 100 times the price of a yen invoice and a tenth of a dinar one, and "
         "`IntPart()` truncates whatever fraction is left instead of rounding it."
     )
     help = (
@@ -52,7 +52,7 @@ class HardcodedMinorUnitFactorGo(GoRule):
     references = ("https://docs.stripe.com/currencies#zero-decimal", "https://pkg.go.dev/github.com/shopspring/decimal")
     triggers = ("100",)
     evidence = (
-        Evidence(Confidence.HIGH, "the ×100 amount reaches stripe-go params whose currency is not a fixed two-decimal one"),
+        Evidence(Confidence.HIGH, "the `* 100` amount reaches stripe-go params whose currency is not a fixed two-decimal one"),
         Evidence(Confidence.MEDIUM, "a money value is multiplied by 100 and truncated to an integer; where it goes is not seen"),
     )
     examples = (

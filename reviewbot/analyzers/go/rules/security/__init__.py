@@ -8,9 +8,15 @@ from reviewbot.analyzers.go.rules.security.live_stripe_key_in_source_go import L
 from reviewbot.analyzers.go.rules.security.optional_webhook_signature_check_go import (
     OptionalWebhookSignatureCheckGo,
 )
-from reviewbot.analyzers.go.rules.security.signature_compared_with_equals_go import SignatureComparedWithEqualsGo
-from reviewbot.analyzers.go.rules.security.webhook_verification_weakened_go import WebhookVerificationWeakenedGo
-from reviewbot.analyzers.go.rules.security.webhook_without_signature_check_go import WebhookWithoutSignatureCheckGo
+from reviewbot.analyzers.go.rules.security.signature_compared_with_equals_go import (
+    SignatureComparedWithEqualsGo,
+)
+from reviewbot.analyzers.go.rules.security.webhook_verification_weakened_go import (
+    WebhookVerificationWeakenedGo,
+)
+from reviewbot.analyzers.go.rules.security.webhook_without_signature_check_go import (
+    WebhookWithoutSignatureCheckGo,
+)
 
 SECURITY_RULES: tuple[type[GoRule], ...] = (
     WebhookWithoutSignatureCheckGo,

@@ -60,6 +60,7 @@ class CardDataInLogCallGo(GoRule):
     help = "Log a token, the last four digits or the card's fingerprint instead (`zap.String(\"card_last4\", card.Last4)`)."
     references = ("https://www.pcisecuritystandards.org/document_library/",)
     triggers = ("card", "Card", "cvc", "cvv", "CVC", "CVV", "Cvc", "Cvv", "PAN", "Pan", "pan")
+    runs_on_tests = True
     evidence = (
         Evidence(Confidence.HIGH, "a field named as a card number or CVC, or `card.Number`, is logged"),
     )

@@ -8,7 +8,14 @@ import tree_sitter
 
 from reviewbot.analyzers.go.http import header_reads
 from reviewbot.analyzers.go.rule import GoRule, bad, good
-from reviewbot.analyzers.go.syntax import arguments, assignments_to, call_chain, enclosing_function, imports, unparen
+from reviewbot.analyzers.go.syntax import (
+    arguments,
+    assignments_to,
+    call_chain,
+    enclosing_function,
+    imports,
+    unparen,
+)
 from reviewbot.analyzers.treesitter.nodes import node_text, one_line
 from reviewbot.analyzers.treesitter.rule import FileContext
 from reviewbot.config import split_words
