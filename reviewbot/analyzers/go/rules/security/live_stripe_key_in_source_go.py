@@ -42,13 +42,8 @@ class LiveStripeKeyInSourceGo(GoRule):
     evidence = (Evidence(Confidence.HIGH, "a string literal holds a complete live key or webhook secret"),)
     examples = (
         bad(
-            """\
-            package main
-
-            func init() {
-                stripe.Key = "sk_live_51HxQ2aLkdIwHu7ix9aPq2MnYv3kT8bW"
-            }
-            """,
+            # Split so that reviewbot's own source holds no live-key literal (it gates itself).
+            'package main\n\nfunc init() {\n    stripe.Key = "sk_live_' + '51HxQ2aLkdIwHu7ix9aPq2MnYv3kT8bW"\n}\n',
             line=4,
             confidence=Confidence.HIGH,
         ),
