@@ -19,7 +19,9 @@ from reviewbot.analyzers.go.syntax import (
     callee_name,
     enclosing_function,
     method_chain,
+    specs,
     string_value,
+    top_level,
     unparen,
 )
 from reviewbot.analyzers.treesitter.nodes import ancestors, node_text
@@ -97,9 +99,8 @@ def _constants(ctx: FileContext) -> dict[str, str]:
 
 def _file_constants(ctx: FileContext) -> dict[str, str]:
     found: dict[str, str] = {}
-    for spec in [*ctx.all_of("const_spec"), *ctx.all_of("var_spec")]:
-        if enclosing_function(spec) is not None:
-            continue
+    declarations = top_level(ctx, "const_declaration", "var_declaration")
+    for spec in (s for d in declarations for s in [*specs(d, "const_spec"), *specs(d, "var_spec")]):
         names = list(spec.children_by_field_name("name"))
         values = spec.child_by_field_name("value")
         if values is None:

@@ -6,12 +6,15 @@ from collections.abc import Sequence
 
 from reviewbot.analyzers.go.rule import GoRule
 from reviewbot.analyzers.go.rules import RULES
+from reviewbot.analyzers.go.syntax import callee_name, clear_caches
 from reviewbot.analyzers.treesitter import engine
 from reviewbot.analyzers.treesitter.engine import LanguageSpec, TreeSitterAnalyzer
 from reviewbot.config import Config
 from reviewbot.core.findings import Finding
 
-SPEC = LanguageSpec(name="go", grammars=((".go", "go"),), rules=RULES)
+SPEC = LanguageSpec(
+    name="go", grammars=((".go", "go"),), rules=RULES, call_name=callee_name, before_file=clear_caches
+)
 
 
 class GoAnalyzer(TreeSitterAnalyzer):

@@ -30,11 +30,22 @@ def callee_name(call: Node) -> str:
     return node_text(function) if function is not None else ""
 
 
+_CHAINS: dict[int, tuple[str, ...]] = {}
+
+
+def clear_caches() -> None:
+    """Forget the memos of the previous file (node ids are unique within one tree only)."""
+    _CHAINS.clear()
+
+
 def call_chain(call: Node) -> tuple[str, ...]:
     """`s.client.V1Refunds.Create(ctx, p)` -> (s, client, V1Refunds, Create); an inner call keeps its `()`:
-    `getClient().V1Refunds.Create` -> (getClient(), V1Refunds, Create)."""
-    function = call.child_by_field_name("function")
-    return selector_chain(function) if function is not None else ()
+    `getClient().V1Refunds.Create` -> (getClient(), V1Refunds, Create). Memoised per file: every rule asks."""
+    found = _CHAINS.get(call.id)
+    if found is None:
+        function = call.child_by_field_name("function")
+        found = _CHAINS[call.id] = selector_chain(function) if function is not None else ()
+    return found
 
 
 def selector_chain(node: Node) -> tuple[str, ...]:
@@ -316,9 +327,25 @@ def imports(ctx: FileContext) -> dict[str, str]:
     return ctx.fact(_imports)
 
 
+def top_level(ctx: FileContext, *types: str) -> list[Node]:
+    """The file's top-level declarations of these types (imports, consts, vars, types), without a query."""
+    return [child for child in ctx.root.named_children if child.type in types]
+
+
+def specs(declaration: Node, spec_type: str) -> list[Node]:
+    """The specs of a (possibly parenthesised) declaration: `import ( "a"; "b" )` -> its two import_specs."""
+    found: list[Node] = []
+    for child in declaration.named_children:
+        if child.type == spec_type:
+            found.append(child)
+        elif child.type.endswith("_list"):
+            found.extend(c for c in child.named_children if c.type == spec_type)
+    return found
+
+
 def _imports(ctx: FileContext) -> dict[str, str]:
     found: dict[str, str] = {}
-    for spec in ctx.all_of("import_spec"):
+    for spec in (s for d in top_level(ctx, "import_declaration") for s in specs(d, "import_spec")):
         path_node = spec.child_by_field_name("path")
         path = string_value(path_node) if path_node is not None else None
         if path is None:

@@ -6,7 +6,7 @@ import re
 
 import tree_sitter
 
-from reviewbot.analyzers.go.db import LOCKING, DbWrite, db_write
+from reviewbot.analyzers.go.db import ENT_RUNS, GORM_WRITES, LOCKING, SQL_METHODS, DbWrite, db_write
 from reviewbot.analyzers.go.rule import GoRule, bad, good
 from reviewbot.analyzers.go.syntax import enclosing_function
 from reviewbot.analyzers.treesitter.nodes import node_text
@@ -68,8 +68,10 @@ class UnguardedStatusUpdateGo(GoRule):
         "https://www.postgresql.org/docs/current/transaction-iso.html#XACT-READ-COMMITTED",
         "https://entgo.io/docs/crud#update-many",
     )
-    triggers = ("status", "Status", "state", "State")
-    requires = (("UPDATE", "update", "Update", "Save", "Exec"),)
+    triggers = ("tatus", "tate")
+    requires = (("pdate", "PDATE", "Save", "Exec"),)
+    # SQL that writes (sqlx's Get/Select read), GORM writes, ent runs.
+    call_names = (SQL_METHODS - {"Get", "GetContext", "Select", "SelectContext", "SendBatch", "Queue"}) | GORM_WRITES | ENT_RUNS
     evidence = (
         Evidence(
             Confidence.HIGH,

@@ -15,6 +15,7 @@ from reviewbot.analyzers.go.syntax import (
     assignments_in,
     call_chain,
     callee_name,
+    outermost_function,
     root_name,
     selector_chain,
     unaddress,
@@ -32,6 +33,8 @@ _READ = re.compile(r"^(Get|Find|First|Take|Last|Load|Fetch|Retrieve|Read|Lookup|
 _ARITHMETIC = re.compile(r"\.(Add|Sub|Plus|Minus)\(|[-+]")
 # Writes that persist a whole record (`repo.Update(ctx, inv)`, `db.Save(&acct)`, `client.X.UpdateOne(x)`).
 _WRITE = re.compile(r"^(Update|Save|Upsert|Put|Store|Persist|UpdateOne)\w*$")
+# What follows a field's own value on the right of `x.F = x.F …` when it is changed from itself.
+_SELF_ARITHMETIC = re.compile(r"\s*([-+]|\.(Add|Sub|Plus|Minus)\()")
 _OPTIMISTIC = re.compile(r"\bVersion\b|\bversion\b|OptimisticLock|optimistic|\bRevision\b|ETag", re.I)
 
 
@@ -66,8 +69,7 @@ class UnlockedAmountReadModifyWrite(GoRule):
         "https://gorm.io/docs/advanced_query.html#Locking",
         "https://entgo.io/docs/feature-flags/#row-level-locking",
     )
-    triggers = ("Add(", "Sub(", "+=", "-=", " + ", " - ", "SELECT", "select")
-    requires = (("Get", "Find", "First", "Take", "Load", "Fetch", "SELECT", "select", "Query"),)
+    triggers = ("Add(", "Sub(", "+=", "-=", " + ", "ELECT", "elect")
     evidence = (
         Evidence(
             Confidence.HIGH,
@@ -144,18 +146,50 @@ class UnlockedAmountReadModifyWrite(GoRule):
         ),
     )
 
-    def visit_function_declaration(self, node: Node) -> None:
-        self._check(node)
+    call_names = frozenset({"Scan"})
 
-    def visit_method_declaration(self, node: Node) -> None:
-        self._check(node)
+    def __init__(self, ctx: FileContext) -> None:
+        super().__init__(ctx)
+        self._functions: dict[int, tuple[Node, bool, bool]] = {}  # id -> (function, record change, SQL read)
 
-    def _check(self, function: Node) -> None:
-        text = node_text(function)
-        if LOCKING.search(text) or _OPTIMISTIC.search(text):
+    def visit_assignment_statement(self, node: Node) -> None:
+        """A money field changed from its own value marks its function for `finish`."""
+        left = node.child_by_field_name("left")
+        right = node.child_by_field_name("right")
+        operator = node.child_by_field_name("operator")
+        if left is None or right is None or len(left.named_children) != 1:
             return
-        self._records(function)
-        self._sql(function)
+        target = left.named_children[0]
+        if target.type != "selector_expression":
+            return
+        op = node_text(operator) if operator is not None else "="
+        text = node_text(target)
+        if (op not in ("+=", "-=") and not _SELF_ARITHMETIC.match(node_text(right).removeprefix(text))) or (
+            op == "=" and not node_text(right).startswith(text)
+        ):
+            return
+        self._mark(node, record=True)
+
+    def visit_call_expression(self, node: Node) -> None:
+        """`QueryRow(...).Scan(&balance)` marks its function for `finish`."""
+        self._mark(node, record=False)
+
+    def _mark(self, node: Node, record: bool) -> None:
+        function = outermost_function(node)
+        if function is None:
+            return
+        _, has_record, has_sql = self._functions.get(function.id, (function, False, False))
+        self._functions[function.id] = (function, has_record or record, has_sql or not record)
+
+    def finish(self) -> None:
+        for function, record, sql in self._functions.values():
+            text = node_text(function)
+            if LOCKING.search(text) or _OPTIMISTIC.search(text):
+                continue
+            if record:
+                self._records(function)
+            if sql and re.search(r"\bUPDATE\b", text, re.I):
+                self._sql(function)
 
     def _reads(self, function: Node) -> list[tuple[str, Node, Node]]:
         """(record name, read call, statement): `x, err := repo.Get(...)` and GORM's `db.First(&x, id)`."""

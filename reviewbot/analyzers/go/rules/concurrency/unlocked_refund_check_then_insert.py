@@ -48,7 +48,6 @@ class UnlockedRefundCheckThenInsert(GoRule):
         "https://docs.stripe.com/refunds",
     )
     triggers = ("efund",)
-    requires = (("INSERT", "insert", "Create", "New(", "Save", "Insert", "Record", "Add"),)
     evidence = (
         Evidence(
             Confidence.HIGH,
@@ -129,7 +128,8 @@ class UnlockedRefundCheckThenInsert(GoRule):
         self._check(node)
 
     def _check(self, function: Node) -> None:
-        if LOCKING.search(node_text(function)):
+        text = node_text(function)
+        if "efund" not in text or LOCKING.search(text):
             return
         calls = self.ctx.descendants(function, "call_expression")
         check: tuple[Node, bool] | None = None

@@ -38,7 +38,7 @@ class DiscardedAmountParseError(GoRule):
     help = "Check the error and reject the row or request: `amount, err := decimal.NewFromString(v); if err != nil { return … }`."
     references = ("https://pkg.go.dev/github.com/shopspring/decimal#NewFromString",)
     triggers = ("_ :=", "_ =")
-    requires = (("NewFromString", "ParseFloat", "ParseInt", "ParseUint", "Atoi", "NewFromFormattedString", "ParseAmount"),)
+    requires = (("Parse", "NewFrom", "Atoi"),)
     evidence = (
         Evidence(
             Confidence.HIGH,
@@ -90,11 +90,12 @@ class DiscardedAmountParseError(GoRule):
         ),
     )
 
-    def visit_short_var_declaration(self, node: Node) -> None:
-        self._judge(node)
+    call_names = frozenset(name.rsplit(".", 1)[-1] for name in _PARSERS)
 
-    def visit_assignment_statement(self, node: Node) -> None:
-        self._judge(node)
+    def visit_call_expression(self, node: Node) -> None:
+        statement = node.parent.parent if node.parent is not None and node.parent.type == "expression_list" else None
+        if statement is not None and statement.type in ("short_var_declaration", "assignment_statement"):
+            self._judge(statement)
 
     def _judge(self, node: Node) -> None:
         left = node.child_by_field_name("left")

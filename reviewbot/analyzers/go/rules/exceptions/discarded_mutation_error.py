@@ -4,14 +4,28 @@ from __future__ import annotations
 
 import tree_sitter
 
+from reviewbot.analyzers.go.db import ENT_RUNS, GORM_WRITES, SQL_METHODS
 from reviewbot.analyzers.go.rule import GoRule, bad, good
 from reviewbot.analyzers.go.rules.exceptions._stakes import stake_of
-from reviewbot.analyzers.go.syntax import unparen
+from reviewbot.analyzers.go.stripe import CLIENT_METHODS, PACKAGE_METHODS
+from reviewbot.analyzers.go.syntax import callee_name, unparen
 from reviewbot.analyzers.treesitter.nodes import node_text
 from reviewbot.core.findings import Confidence, Severity
 from reviewbot.core.rules import Evidence, Family
 
 Node = tree_sitter.Node
+
+# Names of calls that move money or write it: the database and stripe-go methods, and the verbs a
+# repository method's name starts with (`UpdatePayment`, `RecordRefund`).
+_MUTATION_PREFIXES = (
+    "Create", "Update", "Save", "Insert", "Upsert", "Delete", "Record", "Mark", "Apply", "Reconcile", "Capture",
+    "Refund", "Charge", "Settle", "Post", "Credit", "Debit", "Complete", "Finalize", "Void", "Cancel", "Add",
+    "TopUp", "Topup", "Deduct", "Allocate", "Reverse", "Book", "Pay", "Collect", "Attach", "Sync", "Process",
+)
+# Calls whose last result is an error: SQL, ORM writes, Commit, stripe-go's money-moving methods.
+_RETURNS_ERROR = (
+    SQL_METHODS | GORM_WRITES | ENT_RUNS | {"Commit"} | {method for _, method in (*CLIENT_METHODS, *PACKAGE_METHODS)}
+)
 
 
 class DiscardedMutationError(GoRule):
@@ -30,7 +44,8 @@ class DiscardedMutationError(GoRule):
     )
     help = "Check the error and return it wrapped (`return fmt.Errorf(\"record refund %s: %w\", id, err)`)."
     references = ("https://go.dev/doc/effective_go#errors", "https://github.com/kisielk/errcheck")
-    triggers = ("_ =", "_ :=", "_, _", ", _", "Exec", "Commit", "Save", "Create", "New(", "Update")
+    call_names = _RETURNS_ERROR
+    call_prefixes = _MUTATION_PREFIXES
     evidence = (
         Evidence(
             Confidence.HIGH,
@@ -86,31 +101,31 @@ class DiscardedMutationError(GoRule):
         ),
     )
 
-    def visit_assignment_statement(self, node: Node) -> None:
-        self._assigned(node)
+    def visit_call_expression(self, node: Node) -> None:
+        statement = node.parent
+        if statement is not None and statement.type == "expression_statement":
+            self._dropped(node)
+            return
+        if statement is not None and statement.type == "expression_list":
+            statement = statement.parent
+        if statement is not None and statement.type in ("assignment_statement", "short_var_declaration"):
+            self._assigned(statement, node)
 
-    def visit_short_var_declaration(self, node: Node) -> None:
-        self._assigned(node)
-
-    def visit_expression_statement(self, node: Node) -> None:
-        call = unparen(node.named_children[0]) if node.named_children else None
-        if call is None or call.type != "call_expression":
+    def _dropped(self, call: Node) -> None:
+        if callee_name(call) not in _RETURNS_ERROR:
             return
         stake = stake_of(self.ctx, call)
         if stake is None or stake.confidence is not Confidence.HIGH:
             return  # a name alone does not say the call returns an error
         self.report(call, f"the error of `{stake.label}` is not checked")
 
-    def _assigned(self, node: Node) -> None:
+    def _assigned(self, node: Node, call: Node) -> None:
         left = node.child_by_field_name("left")
         right = node.child_by_field_name("right")
-        if left is None or right is None or len(right.named_children) != 1:
+        if left is None or right is None or len(right.named_children) != 1 or unparen(right.named_children[0]) != call:
             return
         targets = left.named_children
         if not targets or node_text(targets[-1]) != "_":
-            return
-        call = unparen(right.named_children[0])
-        if call is None or call.type != "call_expression":
             return
         stake = stake_of(self.ctx, call)
         if stake is None:

@@ -19,6 +19,7 @@ from reviewbot.analyzers.go.syntax import (
     enclosing_function,
     in_nested_function,
     is_nil_check,
+    statements,
     unparen,
 )
 from reviewbot.analyzers.treesitter.nodes import node_text
@@ -51,7 +52,6 @@ class MoneyUpdateErrorOnlyLogged(GoRule):
         "https://docs.stripe.com/webhooks#handle-duplicate-events",
     )
     triggers = ("!= nil",)
-    requires = (("Error", "Warn", "Print", "Msg", "Info", "log"),)
     evidence = (
         Evidence(
             Confidence.HIGH,
@@ -120,11 +120,13 @@ class MoneyUpdateErrorOnlyLogged(GoRule):
         body = node.child_by_field_name("consequence")
         if checked is None or body is None or not re.fullmatch(r"\w*[eE]rr\w*", checked):
             return
+        if any(s.type == "return_statement" for s in statements(body)) or not _logs(body):
+            return
         call = self._failing_call(node, checked)
         if call is None:
             return
         stake = stake_of(self.ctx, call)
-        if stake is None or not only_logs(self.ctx, body, checked) or not _logs(body):
+        if stake is None or not only_logs(self.ctx, body, checked):
             return
         function = enclosing_function(node)
         if function is None or self._returned_later(function, node, checked):

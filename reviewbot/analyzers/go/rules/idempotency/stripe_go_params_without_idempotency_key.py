@@ -6,8 +6,10 @@ import tree_sitter
 
 from reviewbot.analyzers.go.rule import GoRule, bad, good
 from reviewbot.analyzers.go.stripe import (
+    CLIENT_METHODS,
     CLIENT_PARAMS,
     NON_MOVING_METHODS,
+    PACKAGE_METHODS,
     PACKAGE_PARAMS,
     USUALLY_CREATED,
     Movement,
@@ -70,8 +72,9 @@ class StripeGoParamsWithoutIdempotencyKey(GoRule):
         "https://docs.stripe.com/api/idempotent_requests",
         "https://pkg.go.dev/github.com/stripe/stripe-go/v82#Params.SetIdempotencyKey",
     )
-    triggers = ("Params{", "Params {", "nil)")
+    triggers = ("Params", "nil)")
     requires = (("stripe",),)
+    call_names = frozenset(method for _, method in (*CLIENT_METHODS, *PACKAGE_METHODS))
     evidence = (
         Evidence(
             Confidence.HIGH,

@@ -57,7 +57,7 @@ class UUIDIdempotencyKeyPerAttempt(GoRule):
     )
     references = ("https://docs.stripe.com/api/idempotent_requests",)
     triggers = ("IdempotencyKey",)
-    requires = (("uuid.", "ksuid.", "xid.", "ulid.", "time.Now", "rand.", "nanoid", "shortid", "cuid."),)
+    call_names = frozenset({"SetIdempotencyKey"})
     evidence = (
         Evidence(
             Confidence.HIGH,

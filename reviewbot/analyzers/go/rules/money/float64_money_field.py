@@ -6,6 +6,7 @@ import re
 
 import tree_sitter
 
+from reviewbot.analyzers.go.db import SQL_METHODS
 from reviewbot.analyzers.go.rule import GoRule, bad, good
 from reviewbot.analyzers.go.rules.money._values import (
     DB_TAG,
@@ -53,7 +54,8 @@ class Float64MoneyField(GoRule):
         "https://pkg.go.dev/github.com/shopspring/decimal",
         "https://gorm.io/docs/models.html#Fields-Tags",
     )
-    triggers = ("float64", "float32", "field.Float")
+    triggers = ("float", "Float")
+    call_names = SQL_METHODS | frozenset({"Update", "UpdateColumn", "Float", "Float64", "Float32"})
     evidence = (
         Evidence(
             Confidence.HIGH,
@@ -114,13 +116,12 @@ class Float64MoneyField(GoRule):
             if column is not None and is_money(self.ctx, column):
                 self.report(node, f"ent field `{column}` holds money as a float")
             return
+        self._written(node)
 
-    def visit_argument_list(self, node: Node) -> None:
-        call = node.parent
-        if call is None or call.type != "call_expression":
-            return
-        function = enclosing_function(node)
-        for arg in node.named_children:
+    def _written(self, call: Node) -> None:
+        """A float64 money value among the arguments of a database write."""
+        function = enclosing_function(call)
+        for arg in arguments(call):
             if arg.type in ("comment", "interpreted_string_literal", "raw_string_literal"):
                 continue
             origin = float_origin(self.ctx, arg, function)

@@ -46,8 +46,8 @@ class FloatAmountToMinorUnits(GoRule):
         "https://pkg.go.dev/github.com/shopspring/decimal#Decimal.InexactFloat64",
         "https://docs.stripe.com/currencies#minor-units",
     )
-    triggers = ("int64(", "int(", "int32(", "uint64(")
-    requires = (("float64", "InexactFloat64", "Float64()", "ParseFloat"),)
+    triggers = ("float", "Float")
+    call_names = frozenset({"int64", "int", "int32", "uint64", "uint32"})
     evidence = (
         Evidence(
             Confidence.HIGH,

@@ -50,7 +50,8 @@ class HardcodedMinorUnitFactorGo(GoRule):
         "table of zero- and three-decimal currencies) or keep amounts in minor units end to end."
     )
     references = ("https://docs.stripe.com/currencies#zero-decimal", "https://pkg.go.dev/github.com/shopspring/decimal")
-    triggers = ("100",)
+    triggers = ("100", "Shift(2)")
+    call_names = frozenset({"Mul", "Shift"})
     evidence = (
         Evidence(Confidence.HIGH, "the `* 100` amount reaches stripe-go params whose currency is not a fixed two-decimal one"),
         Evidence(Confidence.MEDIUM, "a money value is multiplied by 100 and truncated to an integer; where it goes is not seen"),

@@ -35,7 +35,8 @@ class StrconvParseFloatAmount(GoRule):
         "Parse into a decimal (`decimal.NewFromString(s)`) or straight into minor units, and check the error."
     )
     references = ("https://pkg.go.dev/github.com/shopspring/decimal#NewFromString",)
-    triggers = ("ParseFloat",)
+    triggers = ("Float",)
+    call_names = frozenset({"ParseFloat"})
     evidence = (
         Evidence(
             Confidence.HIGH,

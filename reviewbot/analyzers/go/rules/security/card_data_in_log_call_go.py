@@ -31,6 +31,8 @@ _SAFE = frozenset({
     "holder", "name", "issuer", "checks", "present", "valid", "is", "has", "count", "len",
 })
 _CVC = frozenset({"cvc", "cvv", "cvv2", "cvc2", "csc"})
+# A cheap first look at an argument's text before its names are split into words.
+_CARDISH = re.compile(r"card|cvc|cvv|csc|pan|primary|security_?code", re.I)
 
 
 def card_field(name: str) -> str | None:
@@ -59,7 +61,8 @@ class CardDataInLogCallGo(GoRule):
     )
     help = "Log a token, the last four digits or the card's fingerprint instead (`zap.String(\"card_last4\", card.Last4)`)."
     references = ("https://www.pcisecuritystandards.org/document_library/",)
-    triggers = ("card", "Card", "cvc", "cvv", "CVC", "CVV", "Cvc", "Cvv", "PAN", "Pan", "pan")
+    triggers = ("card", "Card", "CARD", "cvc", "cvv", "CVC", "CVV", "Cvc", "Cvv", "PAN", "Pan")
+    call_names = _LOG_METHODS | _ZEROLOG_FIELDS
     runs_on_tests = True
     evidence = (
         Evidence(Confidence.HIGH, "a field named as a card number or CVC, or `card.Number`, is logged"),
@@ -137,6 +140,8 @@ class CardDataInLogCallGo(GoRule):
         return any(p in ("Info", "Error", "Warn", "Debug", "Trace", "Fatal", "Panic", "Err", "Log", "With") for p in chain[:-1])
 
     def _card_data(self, arg: Node) -> tuple[str, str] | None:
+        if not _CARDISH.search(node_text(arg)):
+            return None
         for node in self.ctx.descendants(arg, "selector_expression", "identifier", "interpreted_string_literal"):
             if node.type == "interpreted_string_literal":
                 key = string_value(node) or ""

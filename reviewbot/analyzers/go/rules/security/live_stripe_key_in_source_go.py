@@ -37,7 +37,7 @@ class LiveStripeKeyInSourceGo(GoRule):
         "and roll the leaked key in the Stripe dashboard: it stays in git history."
     )
     references = ("https://docs.stripe.com/keys#safe-keys",)
-    triggers = ("sk_live_", "rk_live_", "whsec_")
+    triggers = ("_live_", "whsec_")
     runs_on_tests = True
     evidence = (Evidence(Confidence.HIGH, "a string literal holds a complete live key or webhook secret"),)
     examples = (

@@ -49,8 +49,7 @@ class OptionalWebhookSignatureCheckGo(GoRule):
         "return }`) and verify unconditionally; fail at start-up when the endpoint secret is missing."
     )
     references = ("https://docs.stripe.com/webhooks#verify-events",)
-    triggers = ("!= \"\"", "len(", "!= nil")
-    requires = (("Verif", "Signature", "ConstructEvent", "hmac", "ConstantTimeCompare", "ValidatePayload"),)
+    triggers = ("Verif", "ignature", "Construct", "hmac", "ConstantTime", "Validate")
     evidence = (
         Evidence(Confidence.HIGH, "the `if` tests a value read from a request header and nothing rejects its absence"),
         Evidence(Confidence.MEDIUM, "the `if` tests that a secret is configured and nothing rejects its absence"),

@@ -14,6 +14,8 @@ from reviewbot.analyzers.go.syntax import (
     call_chain,
     enclosing_function,
     imports,
+    specs,
+    top_level,
     unparen,
 )
 from reviewbot.analyzers.treesitter.nodes import node_text, one_line
@@ -58,8 +60,8 @@ class SignatureComparedWithEqualsGo(GoRule):
         "https://pkg.go.dev/crypto/hmac#Equal",
         "https://pkg.go.dev/crypto/subtle#ConstantTimeCompare",
     )
-    triggers = ("==", "!=", "Equal", "Compare")
-    requires = (("sig", "Sig", "hmac", "Hmac", "HMAC", "mac", "Mac", "secret", "Secret", "token", "Token", "Key"),)
+    triggers = ("ignature", "hmac", "HMAC", "Hmac", "ecret", "oken", "piKey", "PIKey")
+    call_names = frozenset({"Equal", "EqualFold", "DeepEqual", "Compare"})
     evidence = (
         Evidence(
             Confidence.HIGH,
@@ -194,4 +196,9 @@ class SignatureComparedWithEqualsGo(GoRule):
 
 def _constants(ctx: FileContext) -> frozenset[str]:
     """The names the file declares with `const`."""
-    return frozenset(node_text(name) for spec in ctx.all_of("const_spec") for name in spec.children_by_field_name("name"))
+    return frozenset(
+        node_text(name)
+        for declaration in top_level(ctx, "const_declaration")
+        for spec in specs(declaration, "const_spec")
+        for name in spec.children_by_field_name("name")
+    )

@@ -62,7 +62,8 @@ class WebhookVerificationWeakenedGo(GoRule):
         "https://docs.stripe.com/webhooks#replay-attacks",
         "https://pkg.go.dev/github.com/stripe/stripe-go/v82/webhook",
     )
-    triggers = ("IgnoringTolerance", "WithTolerance", "WithOptions", "IgnoreAPIVersionMismatch")
+    triggers = ("Tolerance", "IgnoreAPIVersion")
+    call_names = _IGNORING | _WITH_TOLERANCE | _WITH_OPTIONS
     evidence = (
         Evidence(Confidence.HIGH, "the tolerance is ignored, or set above an hour"),
         Evidence(

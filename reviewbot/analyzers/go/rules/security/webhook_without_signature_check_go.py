@@ -52,7 +52,7 @@ class WebhookWithoutSignatureCheckGo(GoRule):
         "https://docs.stripe.com/webhooks#verify-events",
         "https://pkg.go.dev/github.com/stripe/stripe-go/v82/webhook#ConstructEvent",
     )
-    triggers = ("webhook", "Webhook", "WebHook")
+    triggers = ("ebhook", "ebHook", "EBHOOK")
     evidence = (
         Evidence(
             Confidence.HIGH,
