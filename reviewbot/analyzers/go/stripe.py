@@ -272,11 +272,16 @@ def _keyed(element: Node) -> tuple[str, Node | None]:
     return node_text(key).strip(), inner_value
 
 
-def key_setter(ctx: FileContext, scope: Node, name: str) -> Node | None:
-    """Where `name`'s idempotency key is set inside `scope`: `name.SetIdempotencyKey(k)` (the argument),
+def key_setter(ctx: FileContext, scope: Node, name: str, after: int = 0, before: int | None = None) -> Node | None:
+    """Where `name`'s idempotency key is set inside `scope` (between the byte offsets `after` and `before`): `name.SetIdempotencyKey(k)` (the argument),
     `name.IdempotencyKey = k` / `name.Params.IdempotencyKey = k` (the value), or a helper handed `&name.Params`
     or named for keys (the call)."""
+    def within(node: Node) -> bool:
+        return node.start_byte >= after and (before is None or node.start_byte < before)
+
     for call in ctx.descendants(scope, "call_expression"):
+        if not within(call):
+            continue
         parts = call_chain(call)
         if len(parts) >= 2 and parts[0] == name and parts[-1] == "SetIdempotencyKey":
             args = arguments(call)
@@ -293,7 +298,7 @@ def key_setter(ctx: FileContext, scope: Node, name: str) -> Node | None:
     for statement in ctx.descendants(scope, "assignment_statement"):
         left = statement.child_by_field_name("left")
         right = statement.child_by_field_name("right")
-        if left is None or right is None:
+        if left is None or right is None or not within(statement):
             continue
         for index, target in enumerate(left.named_children):
             chain = selector_chain(target) if target.type == "selector_expression" else ()

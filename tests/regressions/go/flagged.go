@@ -269,3 +269,21 @@ type SaleRequest struct {
 func verifyLongWindow(body []byte, header, secret string) (stripe.Event, error) {
 	return webhook.ConstructEventWithTolerance(body, header, secret, time.Hour*10000) // expect: RB722
 }
+
+func refundThenNote(ctx context.Context, sc *stripe.Client, r Refund) error {
+	params := &stripe.RefundCreateParams{PaymentIntent: stripe.String(r.PaymentIntentID)} // expect: RB313
+	if _, err := sc.V1Refunds.Create(ctx, params); err != nil {
+		return err
+	}
+	note := &stripe.CreditNoteCreateParams{Invoice: stripe.String(r.InvoiceID)}
+	note.SetIdempotencyKey("credit-note:" + r.ID)
+	_, err := sc.V1CreditNotes.Create(ctx, note)
+	return err
+}
+
+func addSeat(ctx context.Context, sc *stripe.Client, subscriptionID, priceID string) error {
+	params := &stripe.SubscriptionItemCreateParams{Subscription: stripe.String(subscriptionID), Price: stripe.String(priceID)}
+	params.SetIdempotencyKey(subscriptionID + ":" + uuid.New().String()) // expect: RB314
+	_, err := sc.V1SubscriptionItems.Create(ctx, params)
+	return err
+}

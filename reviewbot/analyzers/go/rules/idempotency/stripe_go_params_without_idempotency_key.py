@@ -24,6 +24,7 @@ from reviewbot.analyzers.go.stripe import (
 from reviewbot.analyzers.go.syntax import (
     arguments,
     assignments_of,
+    assignments_to,
     callee_name,
     calls_of_function,
     enclosing_function,
@@ -182,7 +183,11 @@ class StripeGoParamsWithoutIdempotencyKey(GoRule):
         name = _assigned_name(holder, node)
         if not name:
             return
-        if key_setter(self.ctx, function, name) is not None:
+        # The variable holds these params until it is assigned again (`params` reused for another call).
+        reassigned = [a.statement.start_byte for a in assignments_to(self.ctx, function, name)
+                      if a.statement.start_byte > node.end_byte]
+        until = min(reassigned) if reassigned else None
+        if key_setter(self.ctx, function, name, after=node.start_byte, before=until) is not None:
             return
         calls = [c for c in self.ctx.descendants(function, "call_expression") if receives_params(c, name)]
         if any(callee_name(c) in NON_MOVING_METHODS for c in calls):

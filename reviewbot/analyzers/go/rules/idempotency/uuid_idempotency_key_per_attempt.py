@@ -7,13 +7,14 @@ import re
 import tree_sitter
 
 from reviewbot.analyzers.go.rule import GoRule, bad, good
-from reviewbot.analyzers.go.stripe import stripe_names
+from reviewbot.analyzers.go.stripe import CLIENT_PARAMS, PACKAGE_PARAMS, params_type, stripe_names
 from reviewbot.analyzers.go.syntax import (
     FUNCTION_TYPES,
     arguments,
     assignments_to,
     call_chain,
     enclosing_function,
+    root_name,
     unaddress,
     uses_of,
 )
@@ -66,7 +67,8 @@ class UUIDIdempotencyKeyPerAttempt(GoRule):
         ),
         Evidence(
             Confidence.MEDIUM,
-            "the key is a variable generated earlier in the same function and used for nothing else",
+            "the key is a variable generated earlier in the same function and used for nothing else, or the "
+            "params it is set on move no money (a customer, a subscription item)",
         ),
     )
     examples = (
@@ -156,12 +158,38 @@ class UUIDIdempotencyKeyPerAttempt(GoRule):
         if right.named_children:
             self._judge(node, right.named_children[0])
 
+    def _moves_money(self, at: Node) -> bool:
+        """Whether the params the key is set on move money (a Refund, not a Customer or SubscriptionItem):
+        the literal around the key, or the literal the params variable was built from."""
+        literal = next((p for p in ancestors(at) if p.type == "composite_literal"), None)
+        while literal is not None:
+            type_name = params_type(self.ctx, literal)
+            if type_name is not None and type_name != "Params":
+                return type_name in CLIENT_PARAMS or type_name in PACKAGE_PARAMS
+            literal = next((p for p in ancestors(literal) if p.type == "composite_literal"), None)
+        target = at.child_by_field_name("function") if at.type == "call_expression" else at.child_by_field_name("left")
+        name = root_name(target) if target is not None else ""
+        function = enclosing_function(at)
+        if not name or function is None:
+            return True
+        earlier = [a for a in assignments_to(self.ctx, function, name) if a.statement.start_byte < at.start_byte]
+        for assignment in reversed(earlier):  # the nearest assignment before the key is set
+            value = unaddress(assignment.value)
+            if value is not None and value.type == "composite_literal":
+                type_name = params_type(self.ctx, value)
+                if type_name is not None:
+                    return type_name in CLIENT_PARAMS or type_name in PACKAGE_PARAMS
+        return True  # built elsewhere: assume the worst
+
     def _judge(self, at: Node, value: Node) -> None:
         generator = fresh_generator(self.ctx.descendants(value, "call_expression"))
         if generator is not None:
+            money = self._moves_money(at)
             self.report(
                 at,
-                f"the idempotency key is `{one_line(node_text(generator), 40)}`, new on every call",
+                f"the idempotency key is `{one_line(node_text(generator), 40)}`, new on every call"
+                + ("" if money else " (the call moves no money)"),
+                confidence=Confidence.HIGH if money else Confidence.MEDIUM,
             )
             return
         inner = unaddress(value)
