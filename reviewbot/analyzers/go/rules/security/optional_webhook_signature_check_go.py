@@ -23,6 +23,8 @@ Node = tree_sitter.Node
 # `sig != ""`, `len(sig) > 0`, `sig != nil`: the condition holds only when the value is present.
 _PRESENT = re.compile(r"^(?P<name>[\w.]+)\s*!=\s*(\"\"|nil)$|^len\((?P<lname>[\w.]+)\)\s*(>|!=)\s*0$")
 _SECRET_NAME = re.compile(r"secret|key|token|verifier|signing", re.I)
+# What a presence test must be about: the signature (or its header) or the secret, never `err`.
+_SIGNATURE_OR_SECRET = re.compile(r"sig|hmac|mac$|secret|key|token|verif|signing|header|auth", re.I)
 # A verification that is a webhook's (an API-key or session check is not).
 _WEBHOOK_VERIFY = re.compile(r"[Ss]ignature|[Ww]ebhook|ConstructEvent|ValidatePayload|hmac|Hmac|HMAC|ConstantTimeCompare")
 _REJECTS = re.compile(
@@ -134,7 +136,7 @@ class OptionalWebhookSignatureCheckGo(GoRule):
         if condition is None or body is None or node.child_by_field_name("initializer") is not None:
             return
         tested = self._tested(condition)
-        if tested is None or not any(
+        if tested is None or not _SIGNATURE_OR_SECRET.search(tested.rsplit(".", 1)[-1]) or not any(
             _WEBHOOK_VERIFY.search(node_text(c.child_by_field_name("function") or c)) for c in verification_calls(self.ctx, body)
         ):
             return
