@@ -119,7 +119,7 @@ def _emit(result: RunResult, fmt: str, output: Path | None, verbose: bool) -> in
     from reviewbot.explain import help_markdown, rule_index
     from reviewbot.reporters.base import ReportInput
 
-    rules = rule_index(include_pack=any(f.tool == "semgrep" for f in result.findings))
+    rules = rule_index({f.rule for f in result.findings})
     report = ReportInput(
         changes=result.changes,
         findings=result.findings,

@@ -29,6 +29,8 @@ KNOWN_TOOLS = ("ruff", "mypy", "tsc", "go-vet", "semgrep")
 DEFAULT_TOOLS = ("ruff", "mypy", "tsc", "go-vet")
 TEST_POLICIES = ("relaxed", "strict")
 CONFIDENCE_CHOICES = ("high", "medium", "low")
+# The languages reviewbot's own analyzers read (sql: the migration gate); `languages` turns them off.
+LANGUAGES = ("python", "typescript", "go", "sql")
 
 DEFAULT_MONEY_NAMES: tuple[str, ...] = (
     "amount", "amounts", "price", "prices", "total", "totals", "subtotal", "fee", "fees",
@@ -58,7 +60,9 @@ DEFAULT_EXCLUDES: tuple[str, ...] = (
 DEFAULT_TEST_PATHS: tuple[str, ...] = (
     "tests/**", "test/**", "**/tests/**", "**/test/**", "**/test_*.py", "**/*_test.py",
     "test_*.py", "*_test.py", "**/conftest.py", "conftest.py", "**/*.spec.ts",
-    "**/*.test.ts", "**/*_test.go",
+    "**/*.test.ts", "**/*_test.go", "**/__tests__/**", "**/*.test.tsx", "**/*.spec.tsx",
+    "**/*.test.js", "**/*.spec.js", "**/*.test.mts", "**/*.spec.mts", "**/testutil/**", "**/testutils/**",
+    "**/testdata/**",
 )
 
 
@@ -174,8 +178,11 @@ class RuffConfig:
 
 @dataclass(frozen=True, slots=True)
 class SemgrepConfig:
+    """[semgrep]: the team's own semgrep rules (`configs`: files, directories, registry names)."""
+
     command: str = ""
     args: tuple[str, ...] = ()
+    configs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,6 +239,7 @@ class Config:
     money_names: tuple[str, ...] = DEFAULT_MONEY_NAMES
     extend_money_names: tuple[str, ...] = ()
     non_money_words: tuple[str, ...] = DEFAULT_NON_MONEY_WORDS
+    languages: tuple[str, ...] = LANGUAGES
     tools: tuple[str, ...] = DEFAULT_TOOLS
     optional_tools: tuple[str, ...] = ()
     tool_timeout_seconds: int = 300
@@ -494,6 +502,13 @@ def validate_config(config: Config) -> Config:
             raise ConfigError(
                 f"unknown tool {tool!r} in tools",
                 hint=f"did you mean {close[0]!r}?" if close else f"choose from {', '.join(KNOWN_TOOLS)}",
+            )
+    for language in config.languages:
+        if language not in LANGUAGES:
+            close = difflib.get_close_matches(language, LANGUAGES, n=1)
+            raise ConfigError(
+                f"unknown language {language!r} in languages",
+                hint=f"did you mean {close[0]!r}?" if close else f"choose from {', '.join(LANGUAGES)}",
             )
     if not 10 <= config.migrations.postgres_version <= 19:
         raise ConfigError(

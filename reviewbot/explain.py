@@ -7,7 +7,7 @@ import json
 import textwrap
 from collections.abc import Iterable
 
-from reviewbot.analyzers.codes import ToolRule, find_tool_rule
+from reviewbot.analyzers.codes import ToolRule, find_tool_rule, rules_covering
 from reviewbot.analyzers.codes import (
     all_rules as all_rules,  # re-exported: explain is where rule docs are read
 )
@@ -16,9 +16,11 @@ from reviewbot.core.rules import Bad, FixSafety, Good, RuleInfo
 from reviewbot.errors import UsageError
 
 
-def rule_index(include_pack: bool = True) -> dict[str, RuleInfo]:
-    """code -> RuleInfo; reading the semgrep pack's YAML is skipped when no pack rule can be shown."""
-    return {r.code: r for r in all_rules(include_pack)}
+def rule_index(codes: Iterable[str] | None = None) -> dict[str, RuleInfo]:
+    """code -> RuleInfo of every rule; given `codes`, registries load only until all of them are known."""
+    if codes is None:
+        return {r.code: r for r in all_rules()}
+    return rules_covering(codes)
 
 
 def find_rule(code: str) -> RuleInfo:
@@ -219,6 +221,10 @@ def render_rules_table(rules: Iterable[RuleInfo], fmt: str) -> str:
         rows = ["| code | name | family | severity | fix | summary |", "|---|---|---|---|---|---|"]
         for r in rules:
             where = "" if r.tool == "reviewbot" else f" ({r.language}, {r.tool})"
+            if r.tool == "reviewbot" and r.language in ("typescript", "go"):
+                where = f" ({r.language})"
+            if r.retired:
+                where += " — retired"
             summary = r.summary.replace("|", "\\|")
             rows.append(f"| {r.code} | `{r.name}` | {r.family.value} | {r.severity.value} | {fix_label(r)} | {summary}{where} |")
         return "\n".join(rows) + "\n"
@@ -226,6 +232,7 @@ def render_rules_table(rules: Iterable[RuleInfo], fmt: str) -> str:
     code_width = max((len(r.code) for r in rules), default=5)
     header = f"{'code':<{code_width}}  {'name':<{width}}  {'family':<12} {'severity':<8} fix"
     lines = [f"{r.code:<{code_width}}  {r.name:<{width}}  {r.family.value:<12} {r.severity.value:<8} {fix_label(r)}"
+             + (f"  ({r.language})" if r.language in ("typescript", "go") else "") + ("  retired" if r.retired else "")
              for r in rules]
     return "\n".join([header, *lines]) + "\n"
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from reviewbot.analyzers.base import Analyzer, AnalyzerResult, NullProgress, Progress
-from reviewbot.config import KNOWN_TOOLS, Config, load_config, validate_config
+from reviewbot.config import KNOWN_TOOLS, LANGUAGES, Config, load_config, validate_config
 from reviewbot.core.changes import ChangeSet
 from reviewbot.core.findings import Finding
 from reviewbot.core.redact import redact, redact_finding
@@ -34,6 +34,8 @@ class RunResult:
     seconds: float
     notes: tuple[str, ...] = ()
     config: Config = field(default_factory=Config)
+    # Changed files that no analyzer read (DESIGN.md: nothing passes silently).
+    not_analysed: tuple[str, ...] = ()
 
     @property
     def findings(self) -> tuple[Finding, ...]:
@@ -53,6 +55,7 @@ class RunResult:
             "suppressed": self.gate.suppressed,
             "baselined": self.gate.baselined,
             "outside_diff": len(self.gate.outside_diff),
+            "not_analysed": list(self.not_analysed),
         }
 
 
@@ -79,9 +82,10 @@ class LazyAnalyzer:
     tool subprocesses (mypy, ruff) that were started first.
     """
 
-    def __init__(self, name: str, factory: Callable[[], Analyzer]) -> None:
+    def __init__(self, name: str, factory: Callable[[], Analyzer], suffixes: tuple[str, ...] = ()) -> None:
         self._name = name
         self._factory = factory
+        self._suffixes = suffixes  # when set: not even imported unless the change set has such a file
 
     @property
     def name(self) -> str:
@@ -89,6 +93,8 @@ class LazyAnalyzer:
 
     def analyze(self, changes: ChangeSet, config: Config, progress: Progress) -> AnalyzerResult:
         started = time.perf_counter()
+        if self._suffixes and not changes.with_suffix(self._suffixes):
+            return AnalyzerResult(self._name, (), time.perf_counter() - started, 0)
         result = self._factory().analyze(changes, config, progress)
         # The analyzer's time includes loading its modules: that is part of what it costs a run.
         return replace(result, seconds=time.perf_counter() - started)
@@ -104,6 +110,23 @@ def _migration_analyzer() -> Analyzer:
     from reviewbot.analyzers.migrations.engine import MigrationAnalyzer
 
     return MigrationAnalyzer()
+
+
+def _typescript_analyzer() -> Analyzer:
+    from reviewbot.analyzers.typescript.engine import TypeScriptAnalyzer
+
+    return TypeScriptAnalyzer()
+
+
+def _go_analyzer() -> Analyzer:
+    from reviewbot.analyzers.go.engine import GoAnalyzer
+
+    return GoAnalyzer()
+
+
+# The suffixes each tree-sitter analyzer reads (its engine's LanguageSpec says which grammar parses which).
+TYPESCRIPT_SUFFIXES = (".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs")
+GO_SUFFIXES = (".go",)
 
 
 def _tool_analyzer(tool: str) -> Analyzer:
@@ -128,11 +151,21 @@ def _tool_analyzer(tool: str) -> Analyzer:
     return SemgrepAnalyzer()
 
 
-def build_analyzers(tools: Sequence[str]) -> list[Analyzer]:
-    """External tools first (their subprocesses start at once), then our own analyzers, all lazy."""
+def build_analyzers(
+    tools: Sequence[str], languages: Sequence[str] = LANGUAGES, changes: ChangeSet | None = None
+) -> list[Analyzer]:
+    """External tools first (their subprocesses start at once), then our own analyzers, all lazy.
+
+    The TypeScript and Go analyzers join when the change set (if given) has files of their language."""
     analyzers: list[Analyzer] = [_tool_analyzer(tool) for tool in tools]
-    analyzers.append(LazyAnalyzer("reviewbot", _python_analyzer))
-    analyzers.append(LazyAnalyzer("migrations", _migration_analyzer))
+    if "python" in languages:
+        analyzers.append(LazyAnalyzer("reviewbot", _python_analyzer, (".py", ".pyi")))
+    if "sql" in languages:
+        analyzers.append(LazyAnalyzer("migrations", _migration_analyzer, (".sql", ".py")))
+    if "typescript" in languages and (changes is None or changes.with_suffix(TYPESCRIPT_SUFFIXES)):
+        analyzers.append(LazyAnalyzer("typescript", _typescript_analyzer, TYPESCRIPT_SUFFIXES))
+    if "go" in languages and (changes is None or changes.with_suffix(GO_SUFFIXES)):
+        analyzers.append(LazyAnalyzer("go", _go_analyzer, GO_SUFFIXES))
     return analyzers
 
 
@@ -169,7 +202,7 @@ def run(
 ) -> RunResult:
     """Analyze a change set and gate the findings."""
     started = time.perf_counter()
-    analyzers = build_analyzers(tools)
+    analyzers = build_analyzers(tools, config.languages, changes)
     results, notes = run_analyzers(changes, config, analyzers, progress or NullProgress())
     findings: list[Finding] = [f for r in results for f in r.findings]
     # Secrets never reach any output (STYLE.md §7): masked once, here, for every format.
@@ -180,8 +213,43 @@ def run(
         AnalyzerStat(r.name, r.seconds, r.files, len(r.findings)) for r in sorted(results, key=lambda r: r.name)
     )
     notes.extend(n for r in results for n in r.notes)
+    unread = not_analysed(changes, results)
+    notes.extend(language_notes(changes, config))
+    if unread:
+        notes.append(not_analysed_note(unread))
     notes = [redact(n) for n in notes]
-    return RunResult(changes, gate, stats, time.perf_counter() - started, tuple(notes), config)
+    return RunResult(changes, gate, stats, time.perf_counter() - started, tuple(notes), config, unread)
+
+
+def not_analysed(changes: ChangeSet, results: Sequence[AnalyzerResult]) -> tuple[str, ...]:
+    """The change set's files that no analyzer read, sorted."""
+    read = {path for r in results for path in r.read}
+    return tuple(sorted(f.path for f in changes.files if f.path not in read))
+
+
+def not_analysed_note(paths: Sequence[str]) -> str:
+    """`2 files not analysed: .rs`; the paths themselves when there are at most three."""
+    suffixes = Counter(Path(p).suffix or Path(p).name for p in paths)
+    kinds = ", ".join(s if n == 1 else f"{s} ({n})" for s, n in sorted(suffixes.items()))
+    noun = "file" if len(paths) == 1 else "files"
+    named = f" ({', '.join(paths)})" if len(paths) <= 3 else ""
+    return f"{len(paths)} {noun} not analysed: {kinds}{named}"
+
+
+_LANGUAGE_SUFFIXES = {"typescript": TYPESCRIPT_SUFFIXES, "go": GO_SUFFIXES, "python": (".py", ".pyi"), "sql": (".sql",)}
+
+
+def language_notes(changes: ChangeSet, config: Config) -> list[str]:
+    """A note per language whose analyzer the configuration turned off while its files changed."""
+    notes: list[str] = []
+    for language, suffixes in _LANGUAGE_SUFFIXES.items():
+        if language in config.languages:
+            continue
+        count = len(changes.with_suffix(suffixes))
+        if count:
+            noun = "file" if count == 1 else "files"
+            notes.append(f"the {language} analyzer is turned off (`languages` in the configuration): {count} {noun} not checked by it")
+    return notes
 
 
 def dedupe(findings: list[Finding]) -> list[Finding]:

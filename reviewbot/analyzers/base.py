@@ -17,6 +17,8 @@ class AnalyzerResult:
     seconds: float
     files: int
     notes: tuple[str, ...] = ()
+    # The change set's paths this analyzer read; the pipeline names every changed file none read.
+    read: tuple[str, ...] = ()
 
 
 class Progress(Protocol):

@@ -68,20 +68,50 @@ class ToolRule:
     same_as: tuple[str, ...] = ()  # our rules that report the same defect (ours is shown, not the tool's)
 
 
-def all_rules(include_pack: bool = True) -> tuple[RuleInfo, ...]:
-    """Every rule reviewbot knows: Python, migrations, the semgrep pack and meta; sorted by code."""
-    from reviewbot.analyzers.migrations.rules import MIGRATION_RULES
+def _treesitter_rules() -> list[RuleInfo]:
+    from reviewbot.analyzers.go.rules import RETIRED as GO_RETIRED
+    from reviewbot.analyzers.go.rules import RULES as GO_RULES
+    from reviewbot.analyzers.typescript.rules import RULES as TS_RULES
+
+    return [*(rule.info() for rule in TS_RULES), *(rule.info() for rule in GO_RULES), *GO_RETIRED]
+
+
+def _python_rules() -> list[RuleInfo]:
     from reviewbot.analyzers.python.rules import RULES
+
+    return [rule.info() for rule in RULES]
+
+
+def _migration_rules() -> list[RuleInfo]:
+    from reviewbot.analyzers.migrations.rules import MIGRATION_RULES
+
+    return [rule.info() for rule in MIGRATION_RULES]
+
+
+# Cheapest first: the Python registries import libcst and pglast.
+_REGISTRIES = (_treesitter_rules, _python_rules, _migration_rules)
+
+
+def all_rules() -> tuple[RuleInfo, ...]:
+    """Every rule reviewbot knows: Python, migrations, TypeScript, Go (retired codes too) and meta; by code."""
     from reviewbot.core.meta import META_RULES
 
-    infos: list[RuleInfo] = [rule.info() for rule in RULES]
-    infos.extend(rule.info() for rule in MIGRATION_RULES)
-    if include_pack:
-        from reviewbot.analyzers.tools.pack import pack_rules
-
-        infos.extend(pack_rules())
+    infos: list[RuleInfo] = [info for load in _REGISTRIES for info in load()]
     infos.extend(META_RULES)
     return tuple(sorted(infos, key=lambda r: r.code))
+
+
+def rules_covering(codes: Iterable[str]) -> dict[str, RuleInfo]:
+    """code -> RuleInfo for at least `codes`: registries load only until all of them are known."""
+    from reviewbot.core.meta import META_RULES
+
+    wanted = set(codes)
+    index = {r.code: r for r in META_RULES}
+    for load in _REGISTRIES:
+        if wanted <= index.keys():
+            break
+        index.update((info.code, info) for info in load())
+    return index
 
 
 @cache
@@ -127,7 +157,9 @@ def _ruff_rules(config: Config) -> dict[str, ToolRule] | None:
 
 def _has_user_semgrep_rules(config: Config) -> bool:
     """The user's own semgrep configs may report any rule id."""
-    return any(arg in ("--config", "-c", "-f") or arg.startswith("--config=") for arg in config.semgrep.args)
+    return bool(config.semgrep.configs) or any(
+        arg in ("--config", "-c", "-f") or arg.startswith("--config=") for arg in config.semgrep.args
+    )
 
 
 class CodeCatalog:

@@ -14,7 +14,7 @@ from reviewbot.core.changes import ChangeSet, FileChange, FileStatus, Mode
 from reviewbot.errors import SourceError
 from reviewbot.sources.gitcmd import git, repo_root
 
-REVIEWED_SUFFIXES = (".py", ".pyi", ".sql", ".ts", ".tsx", ".mts", ".cts", ".js", ".mjs", ".go")
+REVIEWED_SUFFIXES = (".py", ".pyi", ".sql", ".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs", ".go")
 
 
 def project_root(paths: Sequence[Path]) -> Path:

@@ -70,6 +70,10 @@ def test_a_relative_semgrep_path_is_relative_to_where_reviewbot_was_started(tmp_
     (tmp_path / "bin").mkdir()
     (tmp_path / "bin" / "semgrep").symlink_to(_semgrep())
     repo.write("api/refunds.ts", "export function refund(amount: string) {\n  return parseFloat(amount);\n}\n")
+    # semgrep runs the team's own configs (reviewbot's TypeScript rules need no semgrep).
+    repo.write("pyproject.toml", "[tool.reviewbot.semgrep]\nconfigs = ['semgrep.yml']\n")
+    repo.write("semgrep.yml", "rules:\n  - id: parse-float\n    languages: [typescript]\n    severity: WARNING\n"
+                              "    message: parseFloat\n    pattern: parseFloat(...)\n")
     repo.commit("base")
     env = {**os.environ, "REVIEWBOT_SEMGREP": "bin/semgrep", "SEMGREP_SEND_METRICS": "off",
            "SEMGREP_ENABLE_VERSION_CHECK": "0"}

@@ -30,7 +30,7 @@ def test_mypy_errors_gate_as_the_types_family(repo, cli):
 
 def test_a_missing_tool_exits_2_with_how_to_install_it(repo, cli):
     repo.write("app/x.ts", "export const amount = parseFloat(input);\n")
-    repo.write("pyproject.toml", "[tool.reviewbot.semgrep]\ncommand = '/nonexistent/semgrep'\n")
+    repo.write("pyproject.toml", "[tool.reviewbot.semgrep]\ncommand = '/nonexistent/semgrep'\nconfigs = ['rules.yml']\n")
     result = cli(["audit", "--tools", "semgrep"], repo.path)
     assert result.exit_code == 2
     assert "semgrep" in result.stderr and "hint:" in result.stderr and "Traceback" not in result.stderr
@@ -41,7 +41,8 @@ def test_an_optional_missing_tool_is_a_note_and_the_gate_still_decides(repo, cli
     repo.write("app/ok.py", "x = 1\n")
     repo.write(
         "pyproject.toml",
-        "[tool.reviewbot]\noptional-tools = ['semgrep']\n[tool.reviewbot.semgrep]\ncommand = '/nonexistent/semgrep'\n",
+        "[tool.reviewbot]\noptional-tools = ['semgrep']\n[tool.reviewbot.semgrep]\ncommand = '/nonexistent/semgrep'\n"
+        "configs = ['rules.yml']\n",
     )
     result = cli(["audit", "--tools", "semgrep"], repo.path)
     assert result.exit_code == 0

@@ -170,11 +170,16 @@ class MigrationAnalyzer:
         findings: list[Finding] = []
         loaded: list[_Loaded] = []
         unclaimed: list[str] = []
+        # SQL files this gate looked at: migrations, rollbacks (not gated by design) and unclaimed ones
+        # (named in their own note); the pipeline names every other changed file as not analysed.
+        examined: list[str] = []
         candidates = [f for f in changes.files if f.path.endswith((".sql", ".py"))]
         for done, change in enumerate(candidates, start=1):
             found = files.load(change.path)
             if found is None:
                 continue
+            if change.path.endswith(".sql"):
+                examined.append(change.path)
             text, decode_problem = found
             layout = detect_layout(change.path, text, config.migrations, files.read, finder)
             if layout is None:
@@ -228,6 +233,7 @@ class MigrationAnalyzer:
             seconds=time.perf_counter() - started,
             files=len(loaded),
             notes=tuple(notes),
+            read=(*examined, *(item.migration.path for item in loaded)),
         )
 
     @staticmethod

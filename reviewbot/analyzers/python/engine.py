@@ -276,4 +276,5 @@ class PythonAnalyzer:
             findings=tuple(findings),
             seconds=time.perf_counter() - started,
             files=len(jobs),
+            read=tuple(job.path for job in jobs),
         )

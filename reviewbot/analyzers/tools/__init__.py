@@ -1,1 +1,1 @@
-"""External tools as analyzers: ruff, mypy, semgrep (and the semgrep pack)."""
+"""External tools as analyzers: ruff, mypy, and semgrep with the users' own configs."""

@@ -155,7 +155,9 @@ class MypyAnalyzer:
             findings.extend(self._check(project, root, config, shadow))
             progress.advance("mypy", done, len(projects))
         findings = summarise_missing_imports(reviewed_only(findings, changes, MYPY_SUFFIXES), config)
-        return AnalyzerResult(self.name, tuple(findings), time.perf_counter() - started, len(files))
+        return AnalyzerResult(
+            self.name, tuple(findings), time.perf_counter() - started, len(files), read=tuple(files)
+        )
 
     def _check(self, project: Project, root: Path, config: Config, shadow: Mapping[str, str]) -> list[Finding]:
         argv = mypy_argv(config, root, project)

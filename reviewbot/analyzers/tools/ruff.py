@@ -91,7 +91,9 @@ class RuffAnalyzer:
             # Staged or patched text: ruff reads it from stdin, resolving config from the path.
             findings.extend(self._run([*base, "--stdin-filename", path, "-"], changes.root, config, text))
         progress.advance("ruff", len(files), len(files))
-        return AnalyzerResult(self.name, tuple(findings), time.perf_counter() - started, len(files))
+        return AnalyzerResult(
+            self.name, tuple(findings), time.perf_counter() - started, len(files), read=tuple(f.path for f in files)
+        )
 
     def _run(self, argv: list[str], root: str, config: Config, stdin: str | None) -> list[Finding]:
         run = run_tool(

@@ -1,4 +1,8 @@
-"""The semgrep analyzer: reviewbot's TypeScript/Go pack, run by an isolated semgrep install."""
+"""The semgrep analyzer: the users' own semgrep configs, run by an isolated semgrep install.
+
+reviewbot's built-in TypeScript and Go rules run in process (analyzers/typescript, analyzers/go);
+semgrep is the extension point for rules a team writes itself (`[tool.reviewbot.semgrep] configs`).
+"""
 
 from __future__ import annotations
 
@@ -7,23 +11,19 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from reviewbot.analyzers.base import AnalyzerResult, Progress
-from reviewbot.analyzers.tools.pack import PackRule, pack_dir, rules_by_id
 from reviewbot.analyzers.tools.process import quote_line, relative_path, run_tool, unsaved_texts
 from reviewbot.config import Config
 from reviewbot.core.changes import ChangeSet
-from reviewbot.core.findings import Finding, Severity, Span
-from reviewbot.core.meta import TOOL_OUTPUT, meta_finding
+from reviewbot.core.findings import Confidence, Finding, Severity, Span
 from reviewbot.core.rules import Family
-from reviewbot.errors import ToolError
+from reviewbot.errors import ConfigError, ToolError
 
 SEMGREP_ENV_VAR = "REVIEWBOT_SEMGREP"
-# The pack's languages; semgrep picks the parser from the extension of an explicit target.
-SEMGREP_SUFFIXES = (".ts", ".tsx", ".mts", ".cts", ".go")
 INSTALL_HINT = (
     "install semgrep in its own virtualenv (it pins click and other libraries): "
     "python3 -m venv ~/.semgrep && ~/.semgrep/bin/pip install semgrep, then set "
@@ -34,6 +34,11 @@ INSTALL_HINT = (
 # 3 target syntax under --strict, 4 bad pattern, 5 bad YAML, 7 no rules, 8 bad language...).
 SEMGREP_OK_EXIT_CODES = (0, 1)
 NO_NETWORK_ENV = {"SEMGREP_SEND_METRICS": "off", "SEMGREP_ENABLE_VERSION_CHECK": "0"}
+# semgrep rule severities -> ours (newer schemas also use CRITICAL/HIGH/MEDIUM/LOW).
+_SEVERITIES = {
+    "ERROR": Severity.ERROR, "CRITICAL": Severity.ERROR, "HIGH": Severity.ERROR,
+    "WARNING": Severity.WARNING, "MEDIUM": Severity.WARNING, "INFO": Severity.INFO, "LOW": Severity.INFO,
+}
 
 
 def find_semgrep(config: Config) -> list[str]:
@@ -48,21 +53,35 @@ def find_semgrep(config: Config) -> list[str]:
     on_path = shutil.which("semgrep")
     if on_path:
         return [on_path]
-    raise ToolError("semgrep is not installed (needed for the TypeScript/Go rule pack)", hint=INSTALL_HINT)
+    raise ToolError("semgrep is not installed (needed for the configs in [tool.reviewbot.semgrep])", hint=INSTALL_HINT)
+
+
+def config_arguments(config: Config) -> list[str]:
+    """`--config X` for each configured config; a config path is relative to the repository root."""
+    if not config.semgrep.configs:
+        raise ConfigError(
+            "semgrep is in tools but [tool.reviewbot.semgrep] configs is empty",
+            hint='add your rules: configs = ["semgrep/payments.yml"] (reviewbot\'s own TypeScript and Go rules '
+            "run without semgrep)",
+        )
+    argv: list[str] = []
+    for entry in config.semgrep.configs:
+        argv += ["--config", entry]
+    return argv
 
 
 class SemgrepAnalyzer:
-    """Runs the pack on the TypeScript and Go files of the change set."""
+    """Runs the configured semgrep rules on every file of the change set."""
 
     name = "semgrep"
 
     def analyze(self, changes: ChangeSet, config: Config, progress: Progress) -> AnalyzerResult:
         started = time.perf_counter()
-        files = list(changes.with_suffix(SEMGREP_SUFFIXES))
+        files = list(changes.files)
         if not files:
             return AnalyzerResult(self.name, (), time.perf_counter() - started, 0)
+        configs = config_arguments(config)
         command = find_semgrep(config)
-        directory = pack_dir()
         shadow = unsaved_texts(changes.root, files)
         with tempfile.TemporaryDirectory(prefix="reviewbot-semgrep-") as tmp:
             targets: dict[str, str] = {}  # target as passed -> repository path
@@ -75,7 +94,7 @@ class SemgrepAnalyzer:
                 else:
                     targets[change.path if not change.path.startswith("-") else f"./{change.path}"] = change.path
             argv = [
-                *command, "scan", "--config", str(directory), "--json", "--quiet",
+                *command, "scan", *configs, "--json", "--quiet",
                 "--metrics=off", "--disable-version-check", "--oss-only",
                 # We pass every target explicitly; git must not filter them again.
                 "--no-git-ignore",
@@ -90,23 +109,17 @@ class SemgrepAnalyzer:
         report = parse_semgrep_json(run.stdout, run.exit_code, run.stderr)
         by_target = {relative_path(k, changes.root): v for k, v in targets.items()}
         findings = [
-            f for f in one_per_line(to_findings(report, by_target, changes.root, rules_by_id(), config))
-            if _is_wanted(f, config)
+            f for f in one_per_line(to_findings(report, by_target, changes.root, config)) if _is_wanted(f, config)
         ]
-        unscanned = _unscanned(report, by_target, changes.root)
-        notes = tuple(f"semgrep did not scan {p}" for p in unscanned)
-        findings.extend(
-            meta_finding(TOOL_OUTPUT, p, "semgrep skipped this file, so the pack did not check it", tool="semgrep")
-            for p in unscanned
+        troubled = target_errors(report, by_target, changes.root)
+        notes = tuple(f"semgrep could not check {path}: {why}" for path, why in sorted(troubled.items()))
+        scanned = {_repo_path(p, by_target, changes.root) for p in report.scanned} - set(troubled)
+        return AnalyzerResult(
+            self.name, tuple(findings), time.perf_counter() - started, len(files), notes, read=tuple(sorted(scanned))
         )
-        return AnalyzerResult(self.name, tuple(findings), time.perf_counter() - started, len(files), notes)
 
 
 def _is_wanted(finding: Finding, config: Config) -> bool:
-    if finding.rule == TOOL_OUTPUT.code:
-        return True
-    if config.test_policy == "relaxed" and config.is_test_path(finding.path):
-        return False  # like our Python rules: the pack has no security rules that run on tests
     return config.is_selected(finding.rule, finding.family, finding.path)
 
 
@@ -164,27 +177,20 @@ def _position(value: object) -> tuple[int, int]:
     return 1, 1
 
 
-def to_findings(
-    report: SemgrepReport,
-    targets: Mapping[str, str],
-    root: str,
-    rules: Mapping[str, PackRule],
-    config: Config,
-) -> list[Finding]:
-    """Pack results become findings under the rule's RB code; target errors become RB904."""
+def to_findings(report: SemgrepReport, targets: Mapping[str, str], root: str, config: Config) -> list[Finding]:
+    """Results become findings under the rule's `metadata.code` (else its id), family and confidence."""
     findings: list[Finding] = []
     for result in report.results:
         path = _repo_path(str(result.get("path", "")), targets, root)
         extra = result.get("extra")
         extra = extra if isinstance(extra, dict) else {}
-        # check_id is prefixed with the pack's directories ("work.main.rules.money.x"): keep the id.
+        # check_id is prefixed with the config's directories ("semgrep.payments.rule-id"): keep the id.
         rule_id = str(result.get("check_id", "")).rsplit(".", 1)[-1]
-        pack_rule = rules.get(rule_id)
         meta = extra.get("metadata")
         meta = meta if isinstance(meta, dict) else {}
-        code = pack_rule.info.code if pack_rule else str(meta.get("code", rule_id))
-        family = pack_rule.info.family.value if pack_rule else str(meta.get("family", Family.LINT.value))
-        default = pack_rule.info.severity if pack_rule else Severity.ERROR
+        code = str(meta.get("code") or rule_id)
+        family = _family(meta.get("family"))
+        default = _SEVERITIES.get(str(extra.get("severity", "ERROR")).upper(), Severity.ERROR)
         line, col = _position(result.get("start"))
         end_line, end_col = _position(result.get("end"))
         message = " ".join(str(extra.get("message", rule_id)).split()).rstrip(".")
@@ -192,24 +198,43 @@ def to_findings(
             Finding(
                 rule=code, family=family, severity=config.severity_for(code, default), path=path,
                 span=Span(line, col, end_line, end_col), message=message,
-                help=pack_rule.info.help if pack_rule else str(meta.get("help", "")), tool="semgrep",
+                help=str(meta.get("help", "")), tool="semgrep", confidence=_confidence(meta.get("confidence")),
             )
         )
+    return findings
+
+
+def _family(value: object) -> str:
+    try:
+        return Family(str(value).lower()).value
+    except ValueError:
+        return Family.LINT.value
+
+
+def _confidence(value: object) -> Confidence:
+    """semgrep's `metadata.confidence` (HIGH/MEDIUM/LOW); a team's own rule is trusted when it says nothing."""
+    try:
+        return Confidence(str(value).lower())
+    except ValueError:
+        return Confidence.HIGH
+
+
+def target_errors(report: SemgrepReport, targets: Mapping[str, str], root: str) -> dict[str, str]:
+    """Files semgrep could not fully check (a per-file time-out, a parse error, a crash) -> why.
+
+    These are warnings, never findings: a time-out on a generated file comes and goes with the
+    machine's load, and must not decide a verdict."""
+    out: dict[str, str] = {}
     for error in report.errors:
         where = error.get("path")
         if not isinstance(where, str):
             continue
-        first_line = quote_line(" ".join(str(error.get("message", "")).split()))
-        spans = _list(error.get("spans"))
-        line = _position(spans[0].get("start") if spans and isinstance(spans[0], dict) else None)[0]
-        findings.append(
-            meta_finding(
-                TOOL_OUTPUT, _repo_path(where, targets, root),
-                f"semgrep could not fully check this file: {error.get('type', 'error')}: {first_line}",
-                line, tool="semgrep",
-            )
-        )
-    return findings
+        why = quote_line(" ".join(str(error.get("message", "")).split()))[:160]
+        raw_kind = error.get("type", "error")
+        # semgrep gives some types as [name, spans] (["PartialParsing", [...]]).
+        kind = str(raw_kind[0] if isinstance(raw_kind, list) and raw_kind else raw_kind)
+        out.setdefault(_repo_path(where, targets, root), f"{kind}: {why}" if why else kind)
+    return out
 
 
 def one_per_line(findings: list[Finding]) -> list[Finding]:
@@ -227,14 +252,3 @@ def one_per_line(findings: list[Finding]) -> list[Finding]:
 def _repo_path(path: str, targets: Mapping[str, str], root: str) -> str:
     rel = relative_path(path, root)
     return targets.get(rel, targets.get(path, rel))
-
-
-def _unscanned(report: SemgrepReport, targets: Mapping[str, str], root: str) -> list[str]:
-    scanned = {_repo_path(p, targets, root) for p in report.scanned}
-    errored = {_repo_path(str(e["path"]), targets, root) for e in report.errors if isinstance(e.get("path"), str)}
-    return sorted(set(targets.values()) - scanned - errored)
-
-
-def semgrep_test_argv(command: Sequence[str], directory: Path) -> list[str]:
-    """`semgrep --test` over the pack: its ruleid:/ok: annotations are the pack's tests."""
-    return [*command, "--test", "--metrics=off", "--disable-version-check", str(directory)]

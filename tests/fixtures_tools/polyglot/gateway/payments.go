@@ -14,3 +14,7 @@ func parse(raw string) (int64, error) {
 	}
 	return int64(amount * 100), nil
 }
+
+func fee(p Payout) float64 {
+	return float64(p.AmountMinor) / 100
+}

@@ -11,3 +11,4 @@ export async function chargeOrder(order: { id: string; amount: string }) {
 export async function captureOrder(intentId: string) {
   return stripe.paymentIntents.capture(intentId, {}, { idempotencyKey: `capture:${intentId}` });
 }
+console.log("charging", 1);

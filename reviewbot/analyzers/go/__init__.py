@@ -1,0 +1,1 @@
+"""The Go analyzer: tree-sitter rules for Go."""

@@ -1,0 +1,1 @@
+"""The TypeScript analyzer: tree-sitter rules for TypeScript, TSX and JavaScript."""

@@ -1,0 +1,25 @@
+"""TypeScriptRule: the base of every TypeScript rule, and the factories of its examples."""
+
+from __future__ import annotations
+
+from reviewbot.analyzers.treesitter.rule import TreeSitterRule
+from reviewbot.core.findings import Confidence
+from reviewbot.core.rules import Bad, Good
+
+EXAMPLE_PATH = "src/payments/example.ts"
+
+
+class TypeScriptRule(TreeSitterRule):
+    """Subclass, set the class fields, and write `visit_<node_type>(self, node)` methods."""
+
+    language = "typescript"
+
+
+def bad(code: str, line: int | None = None, confidence: Confidence | None = None, path: str = EXAMPLE_PATH) -> Bad:
+    """A TypeScript example the rule must report (dedented before it runs)."""
+    return Bad(code, line=line, confidence=confidence, path=path)
+
+
+def good(code: str, path: str = EXAMPLE_PATH) -> Good:
+    """A TypeScript example the rule must stay silent on."""
+    return Good(code, path=path)

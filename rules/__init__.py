@@ -1,1 +1,0 @@
-"""The semgrep rule pack (YAML); installed as the package `reviewbot.pack`."""

@@ -1,0 +1,107 @@
+"""The tree-sitter engine: one parse per file, error recovery vs RB901, per-file isolation, workers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reviewbot.analyzers.base import NullProgress
+from reviewbot.analyzers.go.engine import SPEC as GO
+from reviewbot.analyzers.go.rules.exceptions.empty_error_branch import EmptyErrorBranch
+from reviewbot.analyzers.treesitter.engine import TreeSitterAnalyzer, analyze_source
+from reviewbot.analyzers.typescript.engine import SPEC as TYPESCRIPT
+from reviewbot.analyzers.typescript.rule import TypeScriptRule
+from reviewbot.config import Config
+from reviewbot.core.changes import ChangeSet, FileChange, Mode
+from reviewbot.core.findings import Severity
+from reviewbot.core.rules import Family
+
+EMPTY_ERROR_BRANCH = "package p\n\nfunc f() {\n\tif err := db.Exec(q); err != nil {\n\t}\n}\n"
+
+
+class CrashingRule(TypeScriptRule):
+    code = "RB199"
+    name = "crashing-rule"
+    family = Family.MONEY
+    severity = Severity.ERROR
+    summary = rationale = help = "test rule"
+
+    def visit_call_expression(self, node):
+        raise RuntimeError("boom")
+
+
+class CallCounter(TypeScriptRule):
+    code = "RB198"
+    name = "call-counter"
+    family = Family.MONEY
+    severity = Severity.WARNING
+    summary = rationale = help = "test rule"
+
+    def visit_call_expression(self, node):
+        self.report(node, f"call `{self.text(node)}`")
+
+
+def test_a_file_with_skipped_text_is_rb901_at_the_skipped_text_and_the_rest_is_still_checked():
+    source = b"export const ok = charge(1);\nexport const = ;;; (\nconst after = refund(2);\n"
+    findings = analyze_source("src/a.ts", source, Config(), TYPESCRIPT, rule_types=(CallCounter,))
+    parse = [f for f in findings if f.rule == "RB901"]
+    assert [(f.line, f.severity) for f in parse] == [(2, Severity.ERROR)]
+    assert "the rest of the file was checked" in parse[0].message
+    calls = sorted(f.message for f in findings if f.rule == "RB198")
+    assert "call `charge(1)`" in calls and "call `refund(2)`" in calls
+
+
+def test_a_missing_token_the_grammar_inserted_is_not_a_parse_error():
+    # tree-sitter-typescript reads `sql<T>` before a template as a comparison and inserts a MISSING
+    # node; the file is valid TypeScript and must not be reported.
+    source = b"const rows = await db.select({ tags: sql<Tag[]>`coalesce(json_agg(t), '[]')` }).from(t);\n"
+    assert analyze_source("src/q.ts", source, Config(), TYPESCRIPT, rule_types=()) == []
+
+
+def test_a_crashing_rule_is_rb905_on_that_file_only():
+    crash = analyze_source("src/a.ts", b"pay(1);\n", Config(), TYPESCRIPT, rule_types=(CrashingRule,))
+    assert [(f.rule, f.line) for f in crash] == [("RB905", 1)]
+    assert "RuntimeError: boom" in crash[0].message
+    fine = analyze_source("src/b.ts", b"const amountMinor = 1;\n", Config(), TYPESCRIPT, rule_types=(CrashingRule,))
+    assert fine == []
+
+
+def test_columns_count_characters_not_bytes():
+    source = "const label = \"prix: 10 €\"; pay(1);\n".encode()
+    findings = analyze_source("src/a.ts", source, Config(), TYPESCRIPT, rule_types=(CallCounter,))
+    text = source.decode()
+    assert [f.span.column for f in findings] == [text.index("pay(1)") + 1]
+
+
+def test_tsx_and_javascript_files_parse_with_the_tsx_grammar():
+    jsx = b"export const Pay = () => <button onClick={() => pay(1)}>Pay</button>;\n"
+    for path in ("src/Pay.tsx", "src/Pay.jsx", "src/pay.js"):
+        findings = analyze_source(path, jsx, Config(), TYPESCRIPT, rule_types=(CallCounter,))
+        assert [f.rule for f in findings] == ["RB198"], path
+
+
+def test_rules_are_filtered_by_select_and_test_policy():
+    ignored = analyze_source("src/a.ts", b"pay(1);\n", Config(ignore=("RB198",)), TYPESCRIPT, rule_types=(CallCounter,))
+    assert ignored == []
+    in_test = analyze_source("src/__tests__/a.ts", b"pay(1);\n", Config(), TYPESCRIPT, rule_types=(CallCounter,))
+    assert in_test == []
+
+
+def test_go_rules_run_on_go_files(tmp_path: Path):
+    findings = analyze_source("internal/pay.go", EMPTY_ERROR_BRANCH.encode(), Config(), GO, rule_types=(EmptyErrorBranch,))
+    assert [(f.rule, f.line) for f in findings] == [("RB213", 4)]
+
+
+def test_the_worker_pool_finds_what_one_process_finds(tmp_path: Path):
+    body = "".join(f"if err := store.Exec{i}(ctx); err != nil {{\n}}\n" for i in range(400))
+    text = f"package p\n\nfunc f() {{\n{body}}}\n"
+    paths = []
+    for n in range(12):  # ~1.6 MB: above the pool threshold
+        path = tmp_path / f"pkg/f{n}.go"
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text * 10 if n == 0 else text * 3, encoding="utf-8")
+        paths.append(f"pkg/f{n}.go")
+    changes = ChangeSet(root=str(tmp_path), files=tuple(FileChange(p) for p in paths), mode=Mode.AUDIT)
+    pooled = TreeSitterAnalyzer(GO).analyze(changes, Config(jobs=2), NullProgress())
+    single = TreeSitterAnalyzer(GO).analyze(changes, Config(jobs=1), NullProgress())
+    assert sorted(f.sort_key for f in pooled.findings) == sorted(f.sort_key for f in single.findings)
+    assert pooled.files == 12 and set(pooled.read) == set(paths)
