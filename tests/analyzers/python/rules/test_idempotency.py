@@ -14,7 +14,7 @@ from reviewbot.config import Config, IdempotencyConfig, PspCall, load_config
 from reviewbot.errors import ConfigError
 
 REGRESSIONS = Path(__file__).parents[3] / "regressions" / "idempotency"
-EXPECT = re.compile(r"# expect: (RB3\d\d)")
+EXPECT = re.compile(r"# expect: (RB3\d\d)(?: (high|medium|low))?")
 
 
 def findings(source: str, config: Config | None = None, path: str = "app/payments.py"):
@@ -34,11 +34,11 @@ def test_safe_look_alikes_produce_no_finding():
 def test_tricky_bad_cases_are_reported_on_their_marked_lines_and_nowhere_else():
     source = (REGRESSIONS / "flagged.py.txt").read_text()
     expected = {
-        (match.group(1), number)
+        (match.group(1), number, match.group(2) or "high")
         for number, line in enumerate(source.splitlines(), start=1)
         if (match := EXPECT.search(line))
     }
-    assert {(f.rule, f.line) for f in findings(source)} == expected
+    assert {(f.rule, f.line, f.confidence.value) for f in findings(source)} == expected
 
 
 CASES = [
@@ -147,8 +147,8 @@ CASES = [
         def settle(gateway, params):
             return gateway.transaction.sale(params)
         """,
-        [],
-        id="braintree-params-we-cannot-see-are-trusted",
+        ["RB301"],
+        id="braintree-params-we-cannot-see-are-reported-at-medium",
     ),
     pytest.param(
         """

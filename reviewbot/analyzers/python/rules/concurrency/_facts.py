@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import libcst as cst
 
 from reviewbot.analyzers.python import rule as rule_base
+from reviewbot.analyzers.python.names import dotted_name
 from reviewbot.analyzers.python.rule import FileContext
 from reviewbot.analyzers.python.rules.concurrency._chains import (
     LOCKING_CALLS,
@@ -21,8 +22,10 @@ from reviewbot.analyzers.python.rules.concurrency._chains import (
     is_status_name,
     name_refs,
     segments,
+    unwrap,
     words,
 )
+from reviewbot.analyzers.python.rules.concurrency._module import is_atomic_block
 from reviewbot.analyzers.python.rules.concurrency._sql import (
     SqlSelect,
     SqlUpdate,
@@ -34,11 +37,13 @@ from reviewbot.analyzers.python.rules.concurrency._sql import (
 
 @dataclass(frozen=True, slots=True)
 class Bind:
-    """`var = value`: a row read (read set) or a value computed from other values."""
+    """`var = value`: a row read (read set) or a value computed from other values; `fresh` when the value is
+    an object built here (`Refund(...)`, `Payment.objects.create(...)`, `copy(order)`): no one else has it."""
 
     var: str
     read: Read | None
     value: cst.BaseExpression
+    fresh: bool = False
 
     @property
     def attrs(self) -> set[tuple[str, str]]:
@@ -80,6 +85,21 @@ class Commit:
 
 
 @dataclass(frozen=True, slots=True)
+class Lock:
+    """A row lock taken here (`select_for_update()`, `with_for_update()`): held until its transaction ends."""
+
+
+@dataclass(frozen=True, slots=True)
+class AtomicEnter:
+    """Entering `with transaction.atomic():` (or `session.begin()`): a lock taken inside ends with it."""
+
+
+@dataclass(frozen=True, slots=True)
+class AtomicLeave:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
 class StatusCheck:
     obj: str
 
@@ -109,7 +129,7 @@ class Sql:
     select: SqlSelect | None
 
 
-Event = Bind | AttrWrite | Save | Commit | StatusCheck | MoneyCall | QueryUpdate | Sql
+Event = Bind | AttrWrite | Save | Commit | StatusCheck | MoneyCall | QueryUpdate | Sql | Lock | AtomicEnter | AtomicLeave
 
 
 @dataclass(slots=True)
@@ -197,7 +217,7 @@ class FlowRule(rule_base.PythonRule):  # a base class, not a rule: no code of it
             read = classify_read(value, scope.locked_statements, scope.statements)
             if read is None and is_payment_name(var):
                 read = classify_helper_read(value)
-            scope.events.append(Bind(var, read, value))
+            scope.events.append(Bind(var, read, value, read is None and is_fresh_object(value)))
         elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
             self._attr_write(target.value.value, target.attr.value, value, node, augmented=False)
 
@@ -207,6 +227,14 @@ class FlowRule(rule_base.PythonRule):  # a base class, not a rule: no code of it
         self.scope.events.append(
             AttrWrite(obj, attr, augmented, value, node, self._guards() if is_status_name(attr) else frozenset())
         )
+
+    def visit_With(self, node: cst.With) -> None:
+        if is_atomic_block(node):
+            self.scope.events.append(AtomicEnter())
+
+    def leave_With(self, node: cst.With) -> None:
+        if is_atomic_block(node):
+            self.scope.events.append(AtomicLeave())
 
     def visit_Comparison(self, node: cst.Comparison) -> None:
         for operand in (node.left, *(target.comparator for target in node.comparisons)):
@@ -258,6 +286,7 @@ class FlowRule(rule_base.PythonRule):  # a base class, not a rule: no code of it
             method = func.attr.value
             if method in LOCKING_CALLS:
                 scope.row_lock_taken = True
+                scope.events.append(Lock())
             elif method in _SAVE_METHODS and isinstance(func.value, cst.Name):
                 scope.events.append(Save(func.value.value))
             elif method in _COMMIT_METHODS:
@@ -288,6 +317,42 @@ class FlowRule(rule_base.PythonRule):  # a base class, not a rule: no code of it
             elif inside and isinstance(parent, cst.If):
                 guards.update(_status_objects(parent.test))
         return frozenset(guards)
+
+
+def with_lock_state(scope: Scope, held_on_entry: bool) -> Iterator[tuple[Event, bool]]:
+    """The scope's events with whether a row lock is held at each: from a `Lock` to the end of the atomic
+    block it was taken in (or the end of the function), or throughout when every caller holds one."""
+    held = held_on_entry
+    saved: list[bool] = []
+    for event in scope.events:
+        if isinstance(event, Lock):
+            held = True
+        elif isinstance(event, AtomicEnter):
+            saved.append(held)
+        elif isinstance(event, AtomicLeave):
+            held = saved.pop() if saved else held
+        else:
+            yield event, held
+
+
+_FACTORY_METHODS = frozenset({"create", "acreate", "copy", "deepcopy", "modelcopy", "clone", "model_copy"})
+
+
+def is_fresh_object(value: cst.BaseExpression) -> bool:
+    """`Refund(...)`, `Payment.objects.create(...)`, `copy.copy(order)`: an object nobody else holds yet."""
+    value = unwrap(value)
+    if not isinstance(value, cst.Call):
+        return False
+    name = dotted_name(value.func) or ""
+    last = name.rsplit(".", 1)[-1]
+    if last in _FACTORY_METHODS:
+        return True
+    return last[:1].isupper() and not last.isupper()
+
+
+def is_copy_marker(write: AttrWrite) -> bool:
+    """`order.pk = None` / `order.id = None`: the next save inserts a new row, a copy nobody else holds."""
+    return write.attr in ("pk", "id") and isinstance(write.value, cst.Name) and write.value.value == "None"
 
 
 def flush_durable(

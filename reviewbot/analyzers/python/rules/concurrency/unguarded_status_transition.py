@@ -8,6 +8,7 @@ from reviewbot.analyzers.python.rules.concurrency._chains import (
     Read,
     ReadKind,
     is_payment_name,
+    is_payment_status,
     is_status_name,
     mentions_any,
     mentions_status,
@@ -23,9 +24,12 @@ from reviewbot.analyzers.python.rules.concurrency._facts import (
     Sql,
     StatusCheck,
     flush_durable,
+    is_copy_marker,
+    with_lock_state,
 )
+from reviewbot.analyzers.python.rules.concurrency._module import facts_for
 from reviewbot.analyzers.python.rules.concurrency._sql import identifiers, is_key_only
-from reviewbot.core.findings import Severity
+from reviewbot.core.findings import Confidence, Severity
 from reviewbot.core.rules import Bad, Family, Good
 
 
@@ -148,35 +152,49 @@ def activate_user(user_id: int) -> None:
     def check(self, scope: Scope) -> None:
         if scope.explicit_lock:
             return
+        facts = facts_for(self.ctx)
+        racer = facts.racer(scope.node)
         reads: dict[str, Read] = {}
         checked: set[str] = set()
+        fresh: set[str] = set()
         pending: dict[str, list[AttrWrite]] = {}
-        for event in scope.events:
+
+        def report(write: AttrWrite) -> None:
+            self._report_write(write, racer)
+
+        for event, held in with_lock_state(scope, id(scope.node) in facts.locked):
             if isinstance(event, Bind):
                 reads.pop(event.var, None)
                 checked.discard(event.var)
+                fresh.discard(event.var)
                 if event.read is not None:
                     reads[event.var] = event.read
+                elif event.fresh:
+                    fresh.add(event.var)
             elif isinstance(event, StatusCheck):
                 checked.add(event.obj)
             elif isinstance(event, AttrWrite):
-                if self._is_unguarded_write(event, reads, checked, scope):
+                if is_copy_marker(event):
+                    fresh.add(event.obj)
+                elif not held and event.obj not in fresh and self._is_unguarded_write(event, reads, checked, scope):
                     read = reads.get(event.obj)
                     if read is not None and read.kind is ReadKind.SQLALCHEMY:
-                        self._report_write(event)
+                        report(event)
                     else:
                         pending.setdefault(event.obj, []).append(event)
             elif isinstance(event, (Save, Commit)):
-                flush_durable(event, pending, self._report_write)
+                flush_durable(event, pending, report)
             elif isinstance(event, QueryUpdate):
-                self._check_query_update(event, scope)
+                if not held:
+                    self._check_query_update(event, scope)
             elif isinstance(event, Sql):
-                self._check_sql(event)
+                if not held:
+                    self._check_sql(event)
 
     def _is_unguarded_write(
         self, write: AttrWrite, reads: dict[str, Read], checked: set[str], scope: Scope
     ) -> bool:
-        if write.augmented or not is_status_name(write.attr):
+        if write.augmented or not is_payment_status(write.attr):
             return False
         read = reads.get(write.obj)
         if read is None and write.obj not in scope.params:
@@ -187,16 +205,19 @@ def activate_user(user_id: int) -> None:
             return False
         return is_payment_name(write.obj) or (read is not None and is_payment_name(read.model))
 
-    def _report_write(self, write: AttrWrite) -> None:
-        self.report(
-            write.node, f"`{write.obj}.{write.attr}` is overwritten and saved without checking its current value"
-        )
+    def _report_write(self, write: AttrWrite, racer: str) -> None:
+        where = f"`{write.obj}.{write.attr}` is overwritten and saved without checking its current value"
+        if racer:
+            self.report(write.node, f"{where} in {racer}")
+        else:
+            self.report(write.node, f"{where}; no handler, task or PSP call shows a concurrent writer",
+                        confidence=Confidence.MEDIUM)
 
     def _check_query_update(self, update: QueryUpdate, scope: Scope) -> None:
         if scope.row_lock_taken or not is_payment_name(update.entity):
             return
         columns = {column for column, _ in update.values}
-        status = sorted(c for c in columns if is_status_name(c))
+        status = sorted(c for c in columns if is_payment_status(c))
         if not status:
             return
         for condition in update.conditions:
@@ -208,7 +229,7 @@ def activate_user(user_id: int) -> None:
         update = event.update
         if update is None or not is_payment_name(update.table):
             return
-        status = [column for column, _ in update.assignments if is_status_name(column)]
+        status = [column for column, _ in update.assignments if is_payment_status(column)]
         if not status:
             return
         where = identifiers(update.where)

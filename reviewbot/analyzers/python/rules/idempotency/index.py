@@ -28,8 +28,10 @@ class Scope:
     node: cst.FunctionDef | cst.Module
     params: frozenset[str] = frozenset()
     assigns: dict[str, list[cst.BaseExpression]] = field(default_factory=dict)
-    # opts["idempotency_key"] = value
+    # opts["idempotency_key"] = value, and req.headers["PayPal-Request-Id"] = value under "req.headers"
     items: dict[str, list[tuple[str, cst.BaseExpression]]] = field(default_factory=dict)
+    # req.pay_pal_request_id(key) as a statement: "req" -> [("pay_pal_request_id", call)]
+    calls_on: dict[str, list[tuple[str, cst.Call]]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -146,6 +148,21 @@ class ModuleIndex:
             found = self.method(cls, func.attr.value)
             return [found] if found is not None else []
         return []
+
+    def is_called(self, function: cst.FunctionDef) -> bool:
+        """Whether some code of this file calls `function` (one walk of the file, on first use)."""
+        found = self.memo.get(("called", 0))
+        if isinstance(found, set):
+            return id(function) in found
+        called: set[int] = set()
+        for owner in (self.module, *(scope.node for scope in self.scopes.values())):
+            body = owner.body if isinstance(owner, cst.FunctionDef) else owner
+            caller = owner if isinstance(owner, cst.FunctionDef) else None
+            for node in descendants(body):
+                if isinstance(node, cst.Call):
+                    called.update(id(f) for f in self.callee(node, caller))
+        self.memo[("called", 0)] = called
+        return id(function) in called
 
     def returns(self, function: cst.FunctionDef) -> list[cst.BaseExpression]:
         """The values a function returns (not looking into nested functions), computed once."""
@@ -269,6 +286,11 @@ def _record(
 ) -> None:
     targets: list[cst.BaseAssignTargetExpression | cst.BaseExpression] = []
     value: cst.BaseExpression | None = None
+    if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+        func = small.value.func
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+            scope.calls_on.setdefault(func.value.value, []).append((func.attr.value, small.value))
+        return
     if isinstance(small, cst.Assign):
         targets = [t.target for t in small.targets]
         value = small.value
@@ -294,12 +316,13 @@ def _record(
 def _bind(target: cst.BaseExpression, value: cst.BaseExpression, scope: Scope) -> None:
     if isinstance(target, cst.Name):
         scope.assigns.setdefault(target.value, []).append(value)
-    elif isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name) and len(target.slice) == 1:
+    elif isinstance(target, cst.Subscript) and len(target.slice) == 1:
+        holder = dotted_name(target.value)
         index = target.slice[0].slice
-        if isinstance(index, cst.Index):
+        if holder is not None and holder.count(".") <= 1 and isinstance(index, cst.Index):
             key = string_value(index.value)
             if key is not None:
-                scope.items.setdefault(target.value.value, []).append((key, value))
+                scope.items.setdefault(holder, []).append((key, value))
 
 
 def descendants(node: cst.CSTNode, *, into_scopes: bool = False) -> Iterator[cst.CSTNode]:

@@ -6,10 +6,11 @@ import libcst as cst
 
 from reviewbot.analyzers.python.rule import PythonRule
 from reviewbot.analyzers.python.rules.idempotency.catalog import PSP_TRIGGERS, psp_triggers
-from reviewbot.analyzers.python.rules.idempotency.psp import KeyStatus, psp_call_at
+from reviewbot.analyzers.python.rules.idempotency.psp import KeyStatus
 from reviewbot.analyzers.python.rules.idempotency.retries import retry_around
+from reviewbot.analyzers.python.rules.idempotency.sites import CallSite, psp_call_at
 from reviewbot.config import Config
-from reviewbot.core.findings import Severity
+from reviewbot.core.findings import Confidence, Severity
 from reviewbot.core.rules import Bad, Family, Good
 
 
@@ -159,12 +160,31 @@ class PspCallWithoutIdempotencyKey(PythonRule):
 
     def visit_Call(self, node: cst.Call) -> None:
         site = psp_call_at(self.ctx, node)
-        if site is None or site.use.status != KeyStatus.MISSING:
+        if site is None or site.use.status == KeyStatus.PRESENT:
+            return
+        use = site.use
+        if use.status == KeyStatus.UNKNOWN:
+            function = self.ctx.enclosing_function()
+            if use.forwarded and not site.via and function is not None and site.index.is_called(function):
+                return  # the key comes from this function's callers, which are judged at their calls
+            hidden = _shown(use.hidden, site)
+            self.report(
+                node,
+                f"{site.label} {use.verb} with {hidden}, whose keys cannot be seen: no {use.wanted} is visible",
+                severity=use.severity,
+                confidence=Confidence.MEDIUM,
+            )
             return
         if retry_around(self.ctx.parents, node, site.index) is not None:
             return  # RB304 reports a keyless call inside a retry
-        self.report(
-            node,
-            f"`{site.use.label}` {site.use.verb} without {site.use.wanted}",
-            severity=site.use.severity,
-        )
+        self.report(node, f"{site.label} {use.verb} without {use.wanted}", severity=use.severity)
+
+
+def _shown(hidden: cst.BaseExpression | None, site: CallSite) -> str:
+    """The argument that may hold the key, as written (`**self.options`), or what the wrapper receives."""
+    if hidden is None:
+        return "arguments"
+    text = site.index.module.code_for_node(hidden)
+    if "__caller_value__" in text or len(text) > 60:
+        return "arguments from its caller" if site.via else "arguments"
+    return f"`{text}`"

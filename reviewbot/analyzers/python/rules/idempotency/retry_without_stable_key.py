@@ -7,8 +7,9 @@ import libcst as cst
 from reviewbot.analyzers.python.rule import PythonRule
 from reviewbot.analyzers.python.rules.idempotency.catalog import PSP_TRIGGERS, psp_triggers
 from reviewbot.analyzers.python.rules.idempotency.keys import instability
-from reviewbot.analyzers.python.rules.idempotency.psp import KeyStatus, psp_call_at
+from reviewbot.analyzers.python.rules.idempotency.psp import KeyStatus
 from reviewbot.analyzers.python.rules.idempotency.retries import retry_around
+from reviewbot.analyzers.python.rules.idempotency.sites import psp_call_at
 from reviewbot.config import Config
 from reviewbot.core.findings import Severity
 from reviewbot.core.rules import Bad, Family, Good
@@ -150,7 +151,7 @@ class RetryWithoutStableKey(PythonRule):
             if retry is not None:
                 self.report(
                     node,
-                    f"`{site.use.label}` is retried by {retry.description} without {site.use.wanted}",
+                    f"{site.label} is retried by {retry.description} without {site.use.wanted}",
                     severity=site.use.severity,
                 )
             return
@@ -163,7 +164,7 @@ class RetryWithoutStableKey(PythonRule):
         where = f" of {retry.description}" if retry is not None else ""
         via = f" via {found.via}" if found.via else ""
         self.report(
-            site.use.key,
-            f"idempotency key of `{site.use.label}` changes with the retry counter {found.source}{where}{via}",
+            node if site.via else site.use.key,
+            f"idempotency key of {site.label} changes with the retry counter {found.source}{where}{via}",
             severity=site.use.severity,
         )

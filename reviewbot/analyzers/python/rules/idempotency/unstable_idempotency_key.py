@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import libcst as cst
 
+from reviewbot.analyzers.python.names import string_value
 from reviewbot.analyzers.python.rule import PythonRule
 from reviewbot.analyzers.python.rules.idempotency.catalog import PSP_TRIGGERS, psp_triggers
+from reviewbot.analyzers.python.rules.idempotency.index import index_for
 from reviewbot.analyzers.python.rules.idempotency.keys import instability
-from reviewbot.analyzers.python.rules.idempotency.psp import KeyStatus, psp_call_at
+from reviewbot.analyzers.python.rules.idempotency.psp import KeyStatus
 from reviewbot.analyzers.python.rules.idempotency.retries import retry_around
+from reviewbot.analyzers.python.rules.idempotency.sites import keys_of_calls_in, psp_call_at, wrapper_sinks
 from reviewbot.config import Config
-from reviewbot.core.findings import Severity
+from reviewbot.core.findings import Confidence, Severity
 from reviewbot.core.rules import Bad, Family, Good
 
 
@@ -134,6 +137,37 @@ class UnstableIdempotencyKey(PythonRule):
         ),
     )
 
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            if isinstance(target.target, cst.Subscript) and len(target.target.slice) == 1:
+                element = target.target.slice[0].slice
+                if isinstance(element, cst.Index):
+                    self._header_value(element.value, node.value)
+
+    def visit_DictElement(self, node: cst.DictElement) -> None:
+        self._header_value(node.key, node.value)
+
+    def _header_value(self, key: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        """`headers["PayPal-Request-Id"] = str(uuid4())` in an HTTP helper: a new key on every request."""
+        name = string_value(key)
+        index = index_for(self.ctx)
+        if name is None or name.lower() not in index.catalog.key_headers:
+            return
+        function = self.ctx.enclosing_function()
+        if id(value) in keys_of_calls_in(function, index):
+            return  # the key of a catalogued call: judged at that call, with the call named
+        if function is not None and wrapper_sinks(function, index) and index.is_called(function):
+            return  # a same-module wrapper: judged at each call that sends money through it
+        found = instability(value, index.scope_of(function), index, frozenset())
+        if found is None or found.counter:
+            return
+        via = f" via {found.via}" if found.via else ""
+        self.report(
+            value,
+            f"the `{name}` header is set to {found.source}{via} on every request, so a retry sends a new key",
+            confidence=Confidence.MEDIUM,
+        )
+
     def visit_Call(self, node: cst.Call) -> None:
         site = psp_call_at(self.ctx, node)
         if site is None or site.use.status != KeyStatus.PRESENT or site.use.key is None:
@@ -145,7 +179,7 @@ class UnstableIdempotencyKey(PythonRule):
             return  # a key that counts attempts is the retry's defect: RB304
         via = f" via {found.via}" if found.via else ""
         self.report(
-            site.use.key,
-            f"idempotency key of `{site.use.label}` is made from {found.source}{via}, so every call sends a new key",
+            node if site.via else site.use.key,
+            f"idempotency key of {site.label} is made from {found.source}{via}, so every call sends a new key",
             severity=site.use.severity,
         )
