@@ -215,9 +215,10 @@ class FlowRule(rule_base.PythonRule):  # a base class, not a rule: no code of it
                     scope.locked_statements.discard(var)
                 return
             read = classify_read(value, scope.locked_statements, scope.statements)
-            if read is None and is_payment_name(var):
+            fresh = read is None and is_fresh_object(value)
+            if read is None and not fresh and is_payment_name(var):
                 read = classify_helper_read(value)
-            scope.events.append(Bind(var, read, value, read is None and is_fresh_object(value)))
+            scope.events.append(Bind(var, read, value, fresh))
         elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
             self._attr_write(target.value.value, target.attr.value, value, node, augmented=False)
 

@@ -29,7 +29,7 @@ from reviewbot.analyzers.python.rules.concurrency._facts import (
 from reviewbot.analyzers.python.rules.concurrency._module import facts_for, looks_like_orm
 from reviewbot.analyzers.python.rules.concurrency._sql import identifiers
 from reviewbot.core.findings import Confidence, Severity
-from reviewbot.core.rules import Bad, Family, Good
+from reviewbot.core.rules import Bad, Evidence, Family, Good
 
 
 class CheckThenActTransition(FlowRule):
@@ -55,6 +55,19 @@ class CheckThenActTransition(FlowRule):
         "https://docs.djangoproject.com/en/5.0/ref/models/querysets/#select-for-update",
         "https://docs.sqlalchemy.org/en/20/orm/queryguide/query.html#sqlalchemy.orm.Query.with_for_update",
     )
+    evidence = (
+        Evidence(
+            Confidence.HIGH,
+            "a PSP call that moves money runs after a status check on a row that is not locked; or a status "
+            "write or payment-row insert follows such a check in code another actor races (a request handler, "
+            "task or webhook receiver, a same-module function they call, or code that calls the PSP)",
+        ),
+        Evidence(
+            Confidence.MEDIUM,
+            "a status write or payment-row insert follows an unlocked check, but nothing in the file shows a "
+            "concurrent writer",
+        ),
+    )
     triggers = ("status", "state")
     examples = (
         Bad(
@@ -67,6 +80,7 @@ def capture_payment(payment_id: str) -> None:
         payment.save()
 """,
             line=4,
+            confidence=Confidence.HIGH,
         ),
         Bad(
             """\
@@ -76,6 +90,7 @@ def refund(payment: Payment, amount_minor: int) -> None:
     gateway.refund(payment.psp_reference, amount_minor, idempotency_key=f"refund:{payment.id}")
 """,
             line=4,
+            confidence=Confidence.HIGH,
         ),
         Bad(
             """\
@@ -86,6 +101,26 @@ async def void_payment(session: AsyncSession, payment_id: str) -> None:
         await session.commit()
 """,
             line=4,
+            confidence=Confidence.MEDIUM,
+        ),
+        Bad(
+            """\
+from rest_framework import viewsets
+from rest_framework.decorators import action
+
+
+class RefundViewSet(viewsets.ModelViewSet):
+    @action(detail=True, methods=["POST"])
+    def cancel(self, request, pk=None):
+        refund = self.get_object()
+        if refund.status != "pending":
+            return Response(status=400)
+        refund.status = "canceled"
+        refund.save()
+        return Response(status=204)
+""",
+            line=11,
+            confidence=Confidence.HIGH,
         ),
         Good(
             """\
@@ -110,6 +145,14 @@ def capture_payment(payment_id: str) -> None:
     claimed = Payment.objects.filter(pk=payment.pk, status="authorized").update(status="capturing")
     if claimed == 1:
         psp.capture(payment.psp_reference, idempotency_key=f"capture:{payment.id}")
+"""
+        ),
+        Good(
+            """\
+def approve_free_order(order: Order) -> None:
+    if order.status != "pending":
+        raise InvalidTransition(order.status, "paid")
+    order.payments.create(provider="free", amount=0, state="created")
 """
         ),
         Good(

@@ -30,7 +30,7 @@ from reviewbot.analyzers.python.rules.concurrency._facts import (
 from reviewbot.analyzers.python.rules.concurrency._module import facts_for
 from reviewbot.analyzers.python.rules.concurrency._sql import identifiers, is_key_only
 from reviewbot.core.findings import Confidence, Severity
-from reviewbot.core.rules import Bad, Family, Good
+from reviewbot.core.rules import Bad, Evidence, Family, Good
 
 
 class UnguardedStatusTransition(FlowRule):
@@ -55,6 +55,20 @@ class UnguardedStatusTransition(FlowRule):
         "https://docs.djangoproject.com/en/5.0/ref/models/querysets/#update",
         "https://vladmihalcea.com/race-condition/",
     )
+    evidence = (
+        Evidence(
+            Confidence.HIGH,
+            "a payment table's status column is written with no condition on its current value (SQL "
+            "`UPDATE payments SET status`, a bulk `update()` of a payment model), or a payment object's status "
+            "is saved unchecked in code another actor races: a request handler, task or webhook receiver, a "
+            "same-module function they call, or code that calls the PSP",
+        ),
+        Evidence(
+            Confidence.MEDIUM,
+            "an object named like a payment, order or refund has its status saved unchecked, but nothing in the "
+            "file shows a concurrent writer",
+        ),
+    )
     triggers = ("status", "state")
     examples = (
         Bad(
@@ -63,6 +77,7 @@ def mark_captured(cur, payment_id: str) -> None:
     cur.execute("UPDATE payments SET status = 'captured' WHERE id = %s", (payment_id,))
 """,
             line=2,
+            confidence=Confidence.HIGH,
         ),
         Bad(
             """\
@@ -76,6 +91,7 @@ def mark_refunded(session: Session, payment_id: str) -> None:
     session.commit()
 """,
             line=6,
+            confidence=Confidence.HIGH,
         ),
         Bad(
             """\
@@ -83,6 +99,7 @@ def fail_payment(payment_id: str) -> None:
     Payment.objects.filter(id=payment_id).update(status="failed")
 """,
             line=2,
+            confidence=Confidence.HIGH,
         ),
         Bad(
             """\
@@ -92,6 +109,35 @@ def refund_payment(payment_id: str) -> None:
     payment.save(update_fields=["status"])
 """,
             line=3,
+            confidence=Confidence.MEDIUM,
+        ),
+        Bad(
+            """\
+from celery import shared_task
+
+
+@shared_task
+def expire_payment(payment_id: str) -> None:
+    payment = Payment.objects.get(pk=payment_id)
+    payment.status = "expired"
+    payment.save(update_fields=["status"])
+""",
+            line=7,
+            confidence=Confidence.HIGH,
+        ),
+        Bad(
+            """\
+import stripe
+
+
+def sync_from_intent(payment: Payment) -> None:
+    intent = stripe.PaymentIntent.retrieve(payment.intent_id)
+    if intent.status == "processing":
+        payment.state = "pending"
+        payment.save()
+""",
+            line=7,
+            confidence=Confidence.HIGH,
         ),
         Good(
             """\
@@ -139,6 +185,61 @@ def mark_refunded(session: Session, payment_id: str) -> None:
     )
     if result.rowcount != 1:
         raise InvalidTransition(payment_id, "refunded")
+"""
+        ),
+        Good(
+            """\
+from django.db import transaction
+
+
+@transaction.atomic
+def fail_refund(refund: Refund) -> None:
+    Payment.objects.select_for_update().get(pk=refund.payment_id)
+    refund.status = "failed"
+    refund.save()
+"""
+        ),
+        Good(
+            """\
+from django.db import transaction
+
+
+def _mark_failed(refund: Refund) -> None:
+    refund.status = "failed"
+    refund.save()
+
+
+def fail_refund(refund_id: int) -> None:
+    with transaction.atomic():
+        refund = Refund.objects.select_for_update().get(pk=refund_id)
+        _mark_failed(refund)
+"""
+        ),
+        Good(
+            """\
+def split_order(order: Order) -> Order:
+    new_order = Order.objects.get(pk=order.pk)
+    new_order.pk = None
+    new_order.status = "pending"
+    new_order.save()
+    return new_order
+"""
+        ),
+        Good(
+            """\
+def start_refund(payment: Payment, amount_minor: int) -> Refund:
+    refund = Refund(payment=payment, amount_minor=amount_minor)
+    refund.status = "created"
+    refund.save()
+    return refund
+"""
+        ),
+        Good(
+            """\
+def fill_sender(invoice: Invoice, settings: Settings) -> None:
+    invoice.invoice_from_state = settings.address_state
+    invoice.transmission_status = "pending"
+    invoice.save()
 """
         ),
         Good(

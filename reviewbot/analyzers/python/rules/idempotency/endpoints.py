@@ -11,6 +11,7 @@ import libcst as cst
 from reviewbot.analyzers.python.names import dotted_name, string_value
 from reviewbot.analyzers.python.rules.idempotency.index import ModuleIndex, Scope, descendants
 from reviewbot.analyzers.python.rules.idempotency.psp import psp_use
+from reviewbot.analyzers.python.rules.idempotency.sites import wrapped_call
 from reviewbot.config import split_words
 
 _ROUTE_METHODS = frozenset({"post", "put"})
@@ -170,6 +171,9 @@ def _money_effect(function: cst.FunctionDef, index: ModuleIndex) -> str | None:
             use = psp_use(node, scope, index)
             if use is not None:
                 return f"calls `{use.label}`"
+            site = wrapped_call(node, scope, index)
+            if site is not None:
+                return f"calls {site.label}"
             row = _inserted_row(node, scope)
             if row is not None:
                 return f"inserts a `{row}` row"

@@ -8,7 +8,7 @@ from enum import StrEnum
 
 import libcst as cst
 
-from reviewbot.analyzers.python.names import call_chain, keyword_arg, qualified_name, string_value
+from reviewbot.analyzers.python.names import call_chain, dotted_name, keyword_arg, qualified_name, string_value
 from reviewbot.analyzers.python.rules.idempotency.catalog import Entry, KeyPlace
 from reviewbot.analyzers.python.rules.idempotency.index import ModuleIndex, Scope
 from reviewbot.analyzers.python.rules.idempotency.mappings import resolve_mapping
@@ -308,9 +308,17 @@ def _lookup_on_object(names: tuple[str, ...], call: cst.Call, scope: Scope) -> L
     return _MISSING
 
 
+# Calls that make a scalar, never a mapping: `str(payment.amount)`, `Decimal(total)`.
+_SCALAR_CALLS = frozenset({"str", "int", "float", "Decimal", "format", "len", "round", "abs", "bool", "repr"})
+
+
 def _maybe_mapping(node: cst.BaseExpression) -> bool:
-    if isinstance(node, (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString, cst.Integer)):
+    if isinstance(
+        node, (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString, cst.Integer, cst.Float, cst.BinaryOperation)
+    ):
         return False
+    if isinstance(node, cst.Call):
+        return (dotted_name(node.func) or "").rsplit(".", 1)[-1] not in _SCALAR_CALLS
     name = (
         node.value
         if isinstance(node, cst.Name)

@@ -11,7 +11,7 @@ from reviewbot.analyzers.python.rules.idempotency.retries import retry_around
 from reviewbot.analyzers.python.rules.idempotency.sites import CallSite, psp_call_at
 from reviewbot.config import Config
 from reviewbot.core.findings import Confidence, Severity
-from reviewbot.core.rules import Bad, Family, Good
+from reviewbot.core.rules import Bad, Evidence, Family, Good
 
 
 class PspCallWithoutIdempotencyKey(PythonRule):
@@ -43,6 +43,21 @@ class PspCallWithoutIdempotencyKey(PythonRule):
         "https://docs.adyen.com/development-resources/api-idempotency/",
         "https://stripe.com/blog/idempotency",
     )
+    evidence = (
+        Evidence(
+            Confidence.HIGH,
+            "a catalogued money-moving call (resolved through the file's imports, an SDK client, object or "
+            "request class, or a POST to a catalogued PSP path; made here or inside a same-module wrapper this "
+            "call runs with its arguments) whose arguments are all visible, `**self.attr` included, and carry "
+            "no key",
+        ),
+        Evidence(
+            Confidence.MEDIUM,
+            "the key could be inside an argument whose keys cannot be seen (`**kwargs` of a function no code of "
+            "the file calls, an options object from a parameter or an unknown call): no key is visible, none "
+            "is proven",
+        ),
+    )
     triggers = PSP_TRIGGERS
 
     @classmethod
@@ -57,6 +72,7 @@ class PspCallWithoutIdempotencyKey(PythonRule):
                 return stripe.PaymentIntent.capture(payment.intent_id, amount_to_capture=payment.amount_minor)
             """,
             line=5,
+            confidence=Confidence.HIGH,
         ),
         Bad(
             """
@@ -68,6 +84,7 @@ class PspCallWithoutIdempotencyKey(PythonRule):
                 return client.v1.refunds.create(params={"payment_intent": payment.intent_id, "amount": amount_minor})
             """,
             line=7,
+            confidence=Confidence.HIGH,
         ),
         Bad(
             """
@@ -78,6 +95,7 @@ class PspCallWithoutIdempotencyKey(PythonRule):
             """,
             line=3,
             path="payments/paypal_refunds.py",
+            confidence=Confidence.HIGH,
         ),
         Bad(
             """
@@ -91,6 +109,7 @@ class PspCallWithoutIdempotencyKey(PythonRule):
                 )
             """,
             line=5,
+            confidence=Confidence.HIGH,
         ),
         Bad(
             """
@@ -103,6 +122,58 @@ class PspCallWithoutIdempotencyKey(PythonRule):
                 return adyen.checkout.payments_api.payments(request)
             """,
             line=8,
+            confidence=Confidence.HIGH,
+        ),
+        Bad(
+            """
+            import stripe
+
+            class StripeProvider:
+                @property
+                def api_kwargs(self):
+                    return {"api_key": self.settings.secret_key, "stripe_account": self.settings.account_id}
+
+                def execute_refund(self, refund):
+                    return stripe.Refund.create(charge=refund.charge_id, amount=refund.amount_minor, **self.api_kwargs)
+            """,
+            line=10,
+            confidence=Confidence.HIGH,
+        ),
+        Bad(
+            """
+            import requests
+
+            class AcquirerClient:
+                def _post(self, path, body):
+                    return requests.post(f"{self.base_url}{path}", json=body, headers={"Authorization": self.token})
+
+                def refund(self, payment, amount_minor: int):
+                    return self._post("/v1/refunds", {"payment": payment.psp_id, "amount": amount_minor})
+            """,
+            line=9,
+            confidence=Confidence.HIGH,
+        ),
+        Bad(
+            """
+            from paypalcheckoutsdk.payments import CapturesRefundRequest
+
+            def refund_capture(client, capture_id, amount_text):
+                request = CapturesRefundRequest(capture_id)
+                request.request_body({"amount": {"value": amount_text, "currency_code": "EUR"}})
+                return client.execute(request)
+            """,
+            line=5,
+            confidence=Confidence.HIGH,
+        ),
+        Bad(
+            """
+            import stripe
+
+            def refund(charge_id, amount_minor: int, **options):
+                return stripe.Refund.create(charge=charge_id, amount=amount_minor, **options)
+            """,
+            line=5,
+            confidence=Confidence.MEDIUM,
         ),
         Good(
             """
@@ -138,6 +209,28 @@ class PspCallWithoutIdempotencyKey(PythonRule):
                     headers={"api-key": HYPERSWITCH_KEY},
                     json={"payment_id": f"pay_{order.id}", "amount": order.amount_minor, "currency": order.currency},
                 )
+            """
+        ),
+        Good(
+            """
+            import stripe
+
+            class StripeProvider:
+                def _create_refund(self, **params):
+                    return stripe.Refund.create(api_key=self.secret_key, **params)
+
+                def execute_refund(self, refund):
+                    return self._create_refund(charge=refund.charge_id, idempotency_key=f"refund:{refund.id}")
+            """
+        ),
+        Good(
+            """
+            from paypalcheckoutsdk.payments import CapturesRefundRequest
+
+            def refund_capture(client, refund):
+                request = CapturesRefundRequest(refund.capture_id)
+                request.pay_pal_request_id(f"refund:{refund.id}")
+                return client.execute(request)
             """
         ),
         Good(

@@ -14,7 +14,7 @@ from reviewbot.analyzers.python.rules.idempotency.retries import retry_around
 from reviewbot.analyzers.python.rules.idempotency.sites import keys_of_calls_in, psp_call_at, wrapper_sinks
 from reviewbot.config import Config
 from reviewbot.core.findings import Confidence, Severity
-from reviewbot.core.rules import Bad, Family, Good
+from reviewbot.core.rules import Bad, Evidence, Family, Good
 
 
 class UnstableIdempotencyKey(PythonRule):
@@ -29,7 +29,9 @@ class UnstableIdempotencyKey(PythonRule):
         "Stripe SDK already does on its own: the PSP sees two unrelated requests and charges twice. "
         "The same holds for keys from `secrets`, `random`, `time.time()` or `datetime.now()` (a "
         "date alone, as in a once-a-day payout key, is stable and accepted). The key is followed "
-        "through variables, options dicts, f-strings and helper functions of the same module. This "
+        "through variables, options dicts, f-strings and helper functions of the same module, and an "
+        "HTTP helper that stamps a fresh `Idempotency-Key` or `PayPal-Request-Id` on every request it "
+        "sends is the same defect one level down (a warning when the money call is out of sight). This "
         "rule owns random and clock keys, inside a retry or not; a call with no key is RB301 (or "
         "RB304 inside a retry), and a key that includes the retry counter is RB304."
     )
@@ -39,6 +41,20 @@ class UnstableIdempotencyKey(PythonRule):
     )
     options = ("idempotency.psp-calls", "idempotency.extend-psp-calls")
     references = ("https://docs.stripe.com/api/idempotent-requests",)
+    evidence = (
+        Evidence(
+            Confidence.HIGH,
+            "the key of a catalogued money-moving call is built from a random or clock value: at the call, "
+            "through variables, options dicts, f-strings and same-module helpers, or in the headers a "
+            "same-module wrapper adds to the money call made through it",
+        ),
+        Evidence(
+            Confidence.MEDIUM,
+            "an idempotency header (`Idempotency-Key`, `PayPal-Request-Id`, `Cko-Idempotency-Key` or a "
+            "configured one) is set to a fresh random or clock value in an HTTP helper whose money calls this "
+            "file does not show",
+        ),
+    )
     triggers = PSP_TRIGGERS
 
     @classmethod
@@ -58,6 +74,7 @@ class UnstableIdempotencyKey(PythonRule):
                 )
             """,
             line=9,
+            confidence=Confidence.HIGH,
         ),
         Bad(
             """
@@ -69,6 +86,7 @@ class UnstableIdempotencyKey(PythonRule):
             """,
             line=5,
             path="payments/stripe_refunds.py",
+            confidence=Confidence.HIGH,
         ),
         Bad(
             """
@@ -84,6 +102,36 @@ class UnstableIdempotencyKey(PythonRule):
                 )
             """,
             line=10,
+            confidence=Confidence.HIGH,
+        ),
+        Bad(
+            """
+            import uuid
+            import requests
+
+            class PspSession:
+                def _post(self, path, body):
+                    headers = {"Idempotency-Key": str(uuid.uuid4())}
+                    return requests.post(f"{self.base_url}{path}", json=body, headers=headers)
+
+                def refund(self, payment, amount_minor: int):
+                    return self._post("/v1/refunds", {"payment": payment.psp_id, "amount": amount_minor})
+            """,
+            line=11,
+            confidence=Confidence.HIGH,
+        ),
+        Bad(
+            """
+            import uuid
+
+            class PayPalHttpClient:
+                def __call__(self, request):
+                    if "PayPal-Request-Id" not in request.headers:
+                        request.headers["PayPal-Request-Id"] = str(uuid.uuid4())
+            """,
+            line=7,
+            path="payments/paypal_http.py",
+            confidence=Confidence.MEDIUM,
         ),
         Good(
             """
@@ -118,6 +166,14 @@ class UnstableIdempotencyKey(PythonRule):
                 return stripe.PaymentIntent.create(
                     amount=order.amount_minor, currency=order.currency, idempotency_key=key
                 )
+            """
+        ),
+        Good(
+            """
+            class PspSession:
+                def send(self, request, operation):
+                    request.headers["Idempotency-Key"] = f"{operation.kind}:{operation.id}"
+                    return self.session.send(request)
             """
         ),
         Good(
