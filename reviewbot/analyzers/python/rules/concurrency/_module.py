@@ -35,13 +35,13 @@ _ROUTE_DECORATORS = frozenset(
 )
 _TASK_DECORATORS = frozenset(
     {"task", "shared_task", "periodic_task", "db_task", "db_periodic_task", "actor", "job", "cron",
-     "scheduled_job", "on_commit"}
+     "scheduled_job"}
 )
 _VIEW_METHODS = frozenset(
     {"post", "put", "patch", "delete", "create", "update", "partial_update", "destroy", "form_valid", "dispatch"}
 )
 _VIEW_BASES = ("View", "ViewSet", "Resource", "Endpoint", "Handler", "Mixin")
-_WEBHOOK_WORDS = frozenset({"webhook", "webhooks", "ipn", "callback", "notification", "notify"})
+_WEBHOOK_WORDS = frozenset({"webhook", "webhooks", "ipn"})
 _SCHEDULE_WORDS = ("periodic", "task", "cron", "schedule", "beat")
 _ATOMIC_CALLS = frozenset({"atomic", "begin", "begin_nested", "transaction"})
 CALLED_FROM = ", called from "

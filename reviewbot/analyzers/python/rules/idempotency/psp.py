@@ -218,14 +218,14 @@ def _lookup(place: KeyPlace, call: cst.Call, scope: Scope, index: ModuleIndex, *
         return _lookup_kwarg(place, call, scope, index)
     if place.kind == "header":
         names = tuple(n.lower() for n in place.names) or index.catalog.headers
-        found = _lookup_in(keyword_arg(call, "headers"), names, scope, index, lower=True)
+        found = _lookup_in(_keyword(call, "headers", scope, index), names, scope, index, lower=True)
         if built and found.status == KeyStatus.MISSING:
             return _lookup_on_object(names, call, scope)
         return found
     if place.kind == "body":
         result = _MISSING
         for keyword in ("json", "data"):
-            found = _lookup_in(keyword_arg(call, keyword), place.names, scope, index)
+            found = _lookup_in(_keyword(call, keyword, scope, index), place.names, scope, index)
             if found.status == KeyStatus.PRESENT:
                 return found
             if found.status == KeyStatus.UNKNOWN:
@@ -248,6 +248,21 @@ def _lookup(place: KeyPlace, call: cst.Call, scope: Scope, index: ModuleIndex, *
                 continue
         result = Lookup(KeyStatus.UNKNOWN, arg.value)
     return result
+
+
+def _keyword(call: cst.Call, name: str, scope: Scope, index: ModuleIndex) -> cst.Arg | None:
+    """`headers=` as written, or as carried by a `**mapping` argument; an unseen mapping may carry it."""
+    found = keyword_arg(call, name)
+    if found is not None:
+        return found
+    for arg in call.args:
+        if arg.star == "**":
+            mapping = resolve_mapping(arg.value, scope, index, 0)
+            if name in mapping.keys:
+                return cst.Arg(mapping.keys[name])
+            if not mapping.complete:
+                return cst.Arg(arg.value)
+    return None
 
 
 def _lookup_kwarg(place: KeyPlace, call: cst.Call, scope: Scope, index: ModuleIndex) -> Lookup:
@@ -332,8 +347,10 @@ def _maybe_mapping(node: cst.BaseExpression) -> bool:
 # ---------------------------------------------------------------- HTTP
 
 
-def url_argument(call: cst.Call) -> cst.BaseExpression | None:
-    """The URL of `x.post(url, ...)` or `x.request("POST", url, ...)`; None for other methods."""
+def url_argument(call: cst.Call, scope: Scope | None = None) -> cst.BaseExpression | None:
+    """The URL of `x.post(url, ...)` or `x.request("POST", url, ...)`; None for other methods. With a
+    `scope`, a method held in a variable is read from it; a method that is a parameter of the scope's
+    function may be POST (a wrapper's `self.session.request(method, url)`)."""
     assert isinstance(call.func, cst.Attribute)
     positional = [a.value for a in call.args if a.keyword is None and not a.star]
     url_arg = keyword_arg(call, "url")
@@ -341,6 +358,12 @@ def url_argument(call: cst.Call) -> cst.BaseExpression | None:
     if call.func.attr.value == "request":
         method_arg = keyword_arg(call, "method")
         method = method_arg.value if method_arg is not None else (positional[0] if positional else None)
+        if isinstance(method, cst.Name) and scope is not None:
+            values = scope.assigns.get(method.value, [])
+            if len(values) == 1:
+                method = values[0]
+            elif method.value in scope.params:
+                method = cst.SimpleString('"POST"')
         if method is None or (string_value(method) or "").upper() != "POST":
             return None
         if url is None and len(positional) > 1:
@@ -351,7 +374,7 @@ def url_argument(call: cst.Call) -> cst.BaseExpression | None:
 
 
 def _match_http(call: cst.Call, scope: Scope, index: ModuleIndex) -> PspUse | None:
-    url = url_argument(call)
+    url = url_argument(call, scope)
     if url is None:
         return None
     segments = url_segments(url_text(url, scope, index, 0))

@@ -260,7 +260,7 @@ class PspCallWithoutIdempotencyKey(PythonRule):
             function = self.ctx.enclosing_function()
             if use.forwarded and not site.via and function is not None and site.index.is_called(function):
                 return  # the key comes from this function's callers, which are judged at their calls
-            hidden = _shown(use.hidden, site)
+            hidden = _shown(use.hidden, site, node)
             self.report(
                 node,
                 f"{site.label} {use.verb} with {hidden}, whose keys cannot be seen: no {use.wanted} is visible",
@@ -273,11 +273,12 @@ class PspCallWithoutIdempotencyKey(PythonRule):
         self.report(node, f"{site.label} {use.verb} without {use.wanted}", severity=use.severity)
 
 
-def _shown(hidden: cst.BaseExpression | None, site: CallSite) -> str:
+def _shown(hidden: cst.BaseExpression | None, site: CallSite, call: cst.Call) -> str:
     """The argument that may hold the key, as written (`**self.options`), or what the wrapper receives."""
     if hidden is None:
         return "arguments"
     text = site.index.module.code_for_node(hidden)
     if "__caller_value__" in text or len(text) > 60:
         return "arguments from its caller" if site.via else "arguments"
-    return f"`{text}`"
+    stars = next((arg.star for arg in call.args if arg.value is hidden and isinstance(arg.star, str)), "")
+    return f"`{stars}{text}`"

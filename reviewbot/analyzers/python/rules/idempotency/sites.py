@@ -91,7 +91,7 @@ def wrapper_sinks(function: cst.FunctionDef, index: ModuleIndex) -> list[cst.Cal
 
 
 def _url_uses_params(call: cst.Call, scope: Scope) -> bool:
-    url = url_argument(call)
+    url = url_argument(call, scope)
     if url is None:
         return False
     return any(isinstance(n, cst.Name) and n.value in scope.params for n in (url, *descendants(url)))
