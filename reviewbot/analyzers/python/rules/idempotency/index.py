@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from reviewbot.analyzers.python.names import dotted_name, node_fields, string_value
+from reviewbot.analyzers.python.names import NODE_FIELDS, WALKED_NODE_TYPES, dotted_name, node_fields, string_value
 from reviewbot.analyzers.python.rule import FileContext
 from reviewbot.analyzers.python.rules.idempotency.catalog import Catalog, catalog_for
 
-_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+_SCOPE_TYPES = frozenset({cst.FunctionDef, cst.ClassDef, cst.Lambda})
 _PROPERTY_DECORATORS = frozenset({"property", "cached_property", "functools.cached_property"})
 _MAX_BASES = 8  # how far up a chain of same-module base classes a method is looked for
 
@@ -326,20 +326,24 @@ def _bind(target: cst.BaseExpression, value: cst.BaseExpression, scope: Scope) -
 
 
 def descendants(node: cst.CSTNode, *, into_scopes: bool = False) -> Iterator[cst.CSTNode]:
-    """Every node under `node` in document order; nested functions and classes only if asked."""
+    """Every node under `node` in document order (whitespace and comments skipped); nested functions,
+    classes and lambdas only if asked."""
+    walked = WALKED_NODE_TYPES
+    fields_of = NODE_FIELDS
     stack: list[cst.CSTNode] = [node]
     while stack:
         current = stack.pop()
         yield current
         children: list[cst.CSTNode] = []
-        for name in node_fields(type(current)):
+        for name in fields_of.get(type(current)) or node_fields(type(current)):
             value = getattr(current, name)
-            if isinstance(value, cst.CSTNode):
+            value_type = type(value)
+            if value_type in walked:
                 children.append(value)
-            elif isinstance(value, tuple | list):
-                children.extend(v for v in value if isinstance(v, cst.CSTNode))
+            elif value_type is tuple or value_type is list:
+                children.extend(v for v in value if type(v) in walked)
         if not into_scopes:
-            children = [c for c in children if not isinstance(c, _SCOPES)]
+            children = [c for c in children if type(c) not in _SCOPE_TYPES]
         stack.extend(reversed(children))
 
 
