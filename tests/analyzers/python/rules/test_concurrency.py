@@ -224,3 +224,26 @@ def test_a_function_called_both_with_and_without_the_callers_lock_is_not_covered
             _fail(refund)
         """
     assert [(f.rule, f.line) for f in findings_for(source)] == [("RB502", 2)]
+
+
+@pytest.mark.parametrize(
+    ("header", "confidence"),
+    [
+        ('@router.post("/payments/{payment_id}/fail")\ndef fail(payment_id):', "high"),
+        ("@dramatiq.actor\ndef fail(payment_id):", "high"),
+        ("def stripe_webhook(payment_id):", "high"),
+        ("def fail(request, payment_id):", "high"),
+        ("class FailView(APIView):\n    def post(self, payment_id):", "high"),
+        ("class PaymentService(LoggingMixin):\n    def update(self, payment_id):", "medium"),
+        ("def fail(payment_id):", "medium"),
+    ],
+    ids=["route", "actor", "webhook", "function-view", "class-view", "service-method", "plain-function"],
+)
+def test_a_status_write_blocks_only_where_a_handler_task_or_webhook_runs_it(header, confidence):
+    indent = "        " if header.startswith("class") else "    "
+    body = "\n".join(
+        indent + line
+        for line in ('payment = Payment.objects.get(pk=payment_id)', 'payment.status = "failed"', "payment.save()")
+    )
+    [finding] = findings_for(f"{header}\n{body}\n")
+    assert (finding.rule, finding.confidence.value) == ("RB502", confidence)

@@ -40,7 +40,7 @@ _TASK_DECORATORS = frozenset(
 _VIEW_METHODS = frozenset(
     {"post", "put", "patch", "delete", "create", "update", "partial_update", "destroy", "form_valid", "dispatch"}
 )
-_VIEW_BASES = ("View", "ViewSet", "Resource", "Endpoint", "Handler", "Mixin")
+_VIEW_BASES = ("View", "ViewSet", "Resource", "Endpoint", "Handler")
 _WEBHOOK_WORDS = frozenset({"webhook", "webhooks", "ipn"})
 _SCHEDULE_WORDS = ("periodic", "task", "cron", "schedule", "beat")
 _ATOMIC_CALLS = frozenset({"atomic", "begin", "begin_nested", "transaction"})
