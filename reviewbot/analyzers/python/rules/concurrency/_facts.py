@@ -21,7 +21,6 @@ from reviewbot.analyzers.python.rules.concurrency._chains import (
     is_select_statement,
     is_status_name,
     name_refs,
-    segments,
     unwrap,
     words,
 )
@@ -33,6 +32,7 @@ from reviewbot.analyzers.python.rules.concurrency._sql import (
     parse_update,
     sql_text,
 )
+from reviewbot.analyzers.python.rules.concurrency._updates import QueryUpdate, query_update
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,17 +112,6 @@ class MoneyCall:
 
 
 @dataclass(frozen=True, slots=True)
-class QueryUpdate:
-    """An ORM bulk update: Django `.update(...)`, SQLAlchemy `update(...).values(...)`/`query().update()`."""
-
-    node: cst.Call
-    entity: str
-    values: tuple[tuple[str, cst.BaseExpression], ...]
-    conditions: tuple[cst.Call, ...]
-    result_used: bool
-
-
-@dataclass(frozen=True, slots=True)
 class Sql:
     node: cst.BaseExpression
     update: SqlUpdate | None
@@ -149,7 +138,6 @@ class Scope:
 
 _SAVE_METHODS = frozenset({"save", "asave"})
 _COMMIT_METHODS = frozenset({"commit", "flush", "acommit"})
-_UPDATE_CONDITIONS = frozenset({"filter", "filter_by", "where", "exclude", "get"})
 _EXPLICIT_LOCK_SQL = ("pg_advisory", "lock table", "serializable", "for update", "for no key update")
 
 
@@ -293,7 +281,7 @@ class FlowRule(rule_base.PythonRule):  # a base class, not a rule: no code of it
             elif method in _COMMIT_METHODS:
                 scope.events.append(Commit())
             elif method in ("update", "aupdate", "values"):
-                update = _query_update(node, self.ctx.parents)
+                update = query_update(node, self.ctx.parents)
                 if update is not None:
                     scope.events.append(update)
             callee = method
@@ -396,61 +384,3 @@ def _exits_early(body: cst.BaseSuite) -> bool:
             for small in line.body
         )
     return any(isinstance(s, (cst.Raise, cst.Return, cst.Continue)) for s in statements)
-
-
-def _query_update(call: cst.Call, parents: list[cst.CSTNode]) -> QueryUpdate | None:
-    chain = segments(call)
-    names = [seg.name for seg in chain]
-    if not chain or chain[-1].call is not call:
-        return None
-    entity = ""
-    if "objects" in names and names[-1] in ("update", "aupdate"):
-        index = names.index("objects")
-        entity = names[index - 1] if index > 0 else ""
-    elif "query" in names and names[-1] == "update":
-        query = chain[names.index("query")].call
-        entity = _arg_name(query)
-    elif names[-1] == "values" and "update" in names:
-        update = chain[names.index("update")]
-        if update.call is None:
-            return None
-        entity = _arg_name(update.call) or (names[names.index("update") - 1] if names.index("update") else "")
-    else:
-        return None
-    values: list[tuple[str, cst.BaseExpression]] = []
-    for arg in call.args:
-        if arg.keyword is not None:
-            values.append((arg.keyword.value, arg.value))
-        elif isinstance(arg.value, cst.Dict):
-            for element in arg.value.elements:
-                if isinstance(element, cst.DictElement):
-                    key = _key_name(element.key)
-                    if key:
-                        values.append((key, element.value))
-    conditions = tuple(seg.call for seg in chain if seg.name in _UPDATE_CONDITIONS and seg.call is not None)
-    return QueryUpdate(call, entity, tuple(values), conditions, _is_result_used(call, parents))
-
-
-def _arg_name(call: cst.Call | None) -> str:
-    if call is None or not call.args:
-        return ""
-    chain = segments(call.args[0].value)
-    return chain[-1].name if chain else ""
-
-
-def _key_name(key: cst.BaseExpression) -> str:
-    if isinstance(key, cst.SimpleString):
-        value = key.evaluated_value
-        return value if isinstance(value, str) else ""
-    if isinstance(key, cst.Attribute):
-        return key.attr.value
-    return ""
-
-
-def _is_result_used(call: cst.Call, parents: list[cst.CSTNode]) -> bool:
-    """Whether the rows-affected result is kept (assigned, tested, returned) rather than dropped."""
-    for parent in reversed(parents):
-        if isinstance(parent, (cst.Await, cst.Arg, cst.Call, cst.Attribute)):
-            continue
-        return not isinstance(parent, cst.Expr)
-    return False

@@ -18,7 +18,6 @@ from reviewbot.analyzers.python.rules.concurrency._facts import (
     Commit,
     FlowRule,
     MoneyCall,
-    QueryUpdate,
     Save,
     Scope,
     Sql,
@@ -28,6 +27,7 @@ from reviewbot.analyzers.python.rules.concurrency._facts import (
 )
 from reviewbot.analyzers.python.rules.concurrency._module import facts_for, looks_like_orm
 from reviewbot.analyzers.python.rules.concurrency._sql import identifiers
+from reviewbot.analyzers.python.rules.concurrency._updates import QueryUpdate
 from reviewbot.core.findings import Confidence, Severity
 from reviewbot.core.rules import Bad, Evidence, Family, Good
 

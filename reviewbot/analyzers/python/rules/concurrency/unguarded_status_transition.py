@@ -18,7 +18,6 @@ from reviewbot.analyzers.python.rules.concurrency._facts import (
     Bind,
     Commit,
     FlowRule,
-    QueryUpdate,
     Save,
     Scope,
     Sql,
@@ -29,6 +28,7 @@ from reviewbot.analyzers.python.rules.concurrency._facts import (
 )
 from reviewbot.analyzers.python.rules.concurrency._module import facts_for
 from reviewbot.analyzers.python.rules.concurrency._sql import identifiers, is_key_only
+from reviewbot.analyzers.python.rules.concurrency._updates import QueryUpdate
 from reviewbot.core.findings import Confidence, Severity
 from reviewbot.core.rules import Bad, Evidence, Family, Good
 

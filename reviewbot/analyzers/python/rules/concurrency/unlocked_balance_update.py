@@ -12,13 +12,13 @@ from reviewbot.analyzers.python.rules.concurrency._facts import (
     AttrWrite,
     Bind,
     FlowRule,
-    QueryUpdate,
     Save,
     Scope,
     Sql,
     flush_durable,
 )
 from reviewbot.analyzers.python.rules.concurrency._sql import SqlSelect
+from reviewbot.analyzers.python.rules.concurrency._updates import QueryUpdate
 from reviewbot.core.findings import Confidence, Severity
 from reviewbot.core.rules import Bad, Evidence, Family, Good
 

@@ -12,7 +12,13 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from reviewbot.analyzers.python.names import NODE_FIELDS, WALKED_NODE_TYPES, dotted_name, node_fields, string_value
+from reviewbot.analyzers.python.names import (
+    NODE_FIELDS,
+    WALKED_NODE_TYPES,
+    dotted_name,
+    node_fields,
+    string_value,
+)
 from reviewbot.analyzers.python.rule import FileContext
 from reviewbot.analyzers.python.rules.idempotency.catalog import Catalog, catalog_for
 

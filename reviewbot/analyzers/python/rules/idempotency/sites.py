@@ -8,14 +8,9 @@ import libcst as cst
 
 from reviewbot.analyzers.python.names import dotted_name
 from reviewbot.analyzers.python.rule import FileContext
+from reviewbot.analyzers.python.rules.idempotency.http import url_argument
 from reviewbot.analyzers.python.rules.idempotency.index import ModuleIndex, Scope, descendants, index_for
-from reviewbot.analyzers.python.rules.idempotency.psp import (
-    KeyStatus,
-    PspUse,
-    match_call,
-    psp_use,
-    url_argument,
-)
+from reviewbot.analyzers.python.rules.idempotency.psp import KeyStatus, PspUse, match_call, psp_use
 
 
 @dataclass(frozen=True, slots=True)
