@@ -1,4 +1,8 @@
-"""`python -m bench [speed|sql|gate|types|noise|scenarios|tsgo|all]`: speed and noise, side by side, in one run."""
+"""`python -m bench [speed|sql|gate|types|noise|scenarios|tsgo|realcode|linearity|all]`: speed and noise, side by side, in one run.
+
+`realcode` (not part of `all`) scores the real corpora against hand judgements; `python -m bench realcode -h`.
+`linearity` (not part of `all`) checks that the rules' work grows with a file's size; `python -m bench linearity -h`.
+"""
 
 from __future__ import annotations
 
@@ -150,9 +154,22 @@ def noise() -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("what", choices=("speed", "sql", "gate", "types", "noise", "scenarios", "tsgo", "all"), nargs="?", default="all")
+    parser.add_argument(
+        "what", choices=("speed", "sql", "gate", "types", "noise", "scenarios", "tsgo", "realcode", "linearity", "all"),
+        nargs="?", default="all",
+    )
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--corpus", default="saleor", choices=[c.name for c in CORPORA])
+    if sys.argv[1:2] == ["realcode"]:
+        from bench.realcode import main as realcode_main
+
+        realcode_main(sys.argv[2:])
+        return
+    if sys.argv[1:2] == ["linearity"]:
+        from bench.linearity import main as linearity_main
+
+        linearity_main(sys.argv[2:])
+        return
     args = parser.parse_args()
     if args.what in ("speed", "all"):
         speed(args.runs, args.corpus)

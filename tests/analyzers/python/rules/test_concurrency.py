@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -165,3 +166,84 @@ class TestRB5xxConcurrency:
         """
         relaxed = findings_for(code, path="tests/test_wallet.py", config=Config(select=CODES))
         assert relaxed == []
+
+
+EVIDENCE_MARK = re.compile(r"#\s*expect:\s*(RB5\d\d) (high|medium)")
+
+
+def test_status_writes_are_reported_at_the_confidence_their_evidence_earns_and_safe_ones_not_at_all():
+    source = (REGRESSIONS / "evidence.py").read_text()
+    expected = sorted(
+        (match.group(1), number, match.group(2))
+        for number, line in enumerate(source.splitlines(), start=1)
+        if (match := EVIDENCE_MARK.search(line))
+    )
+    assert len(expected) >= 8
+    found = sorted((f.rule, f.line, f.confidence.value) for f in findings_for(source, path="payments/orders.py"))
+    assert found == expected
+
+
+def test_the_message_names_the_concurrent_writer_it_saw():
+    [finding] = findings_for(
+        """\
+        @shared_task
+        def fail_payout(payout_id):
+            payout = Payout.objects.get(pk=payout_id)
+            payout.status = "failed"
+            payout.save()
+        """
+    )
+    assert finding.message == "`payout.status` is overwritten and saved without checking its current value in task `fail_payout`"
+
+
+def test_a_lock_taken_inside_an_atomic_block_no_longer_covers_writes_after_the_block():
+    source = """\
+        def settle(refund):
+            with transaction.atomic():
+                Payment.objects.select_for_update().get(pk=refund.payment_id)
+                refund.state = "transit"
+                refund.save()
+            refund.state = "done"
+            refund.save()
+        """
+    assert [(f.rule, f.line) for f in findings_for(source)] == [("RB502", 6)]
+
+
+def test_a_function_called_both_with_and_without_the_callers_lock_is_not_covered():
+    source = """\
+        def _fail(refund):
+            refund.state = "failed"
+            refund.save()
+
+        def fail_locked(refund_id):
+            with transaction.atomic():
+                refund = Refund.objects.select_for_update().get(pk=refund_id)
+                _fail(refund)
+
+        def fail_unlocked(refund):
+            _fail(refund)
+        """
+    assert [(f.rule, f.line) for f in findings_for(source)] == [("RB502", 2)]
+
+
+@pytest.mark.parametrize(
+    ("header", "confidence"),
+    [
+        ('@router.post("/payments/{payment_id}/fail")\ndef fail(payment_id):', "high"),
+        ("@dramatiq.actor\ndef fail(payment_id):", "high"),
+        ("def stripe_webhook(payment_id):", "high"),
+        ("def fail(request, payment_id):", "high"),
+        ("class FailView(APIView):\n    def post(self, payment_id):", "high"),
+        ("class PaymentService(LoggingMixin):\n    def update(self, payment_id):", "medium"),
+        ("def fail(payment_id):", "medium"),
+    ],
+    ids=["route", "actor", "webhook", "function-view", "class-view", "service-method", "plain-function"],
+)
+def test_a_status_write_blocks_only_where_a_handler_task_or_webhook_runs_it(header, confidence):
+    indent = "        " if header.startswith("class") else "    "
+    body = "\n".join(
+        indent + line
+        for line in ('payment = Payment.objects.get(pk=payment_id)', 'payment.status = "failed"', "payment.save()")
+    )
+    [finding] = findings_for(f"{header}\n{body}\n")
+    assert (finding.rule, finding.confidence.value) == ("RB502", confidence)

@@ -14,7 +14,7 @@ from reviewbot.config import Config, IdempotencyConfig, PspCall, load_config
 from reviewbot.errors import ConfigError
 
 REGRESSIONS = Path(__file__).parents[3] / "regressions" / "idempotency"
-EXPECT = re.compile(r"# expect: (RB3\d\d)")
+EXPECT = re.compile(r"# expect: (RB3\d\d)(?: (high|medium|low))?")
 
 
 def findings(source: str, config: Config | None = None, path: str = "app/payments.py"):
@@ -34,11 +34,11 @@ def test_safe_look_alikes_produce_no_finding():
 def test_tricky_bad_cases_are_reported_on_their_marked_lines_and_nowhere_else():
     source = (REGRESSIONS / "flagged.py.txt").read_text()
     expected = {
-        (match.group(1), number)
+        (match.group(1), number, match.group(2) or "high")
         for number, line in enumerate(source.splitlines(), start=1)
         if (match := EXPECT.search(line))
     }
-    assert {(f.rule, f.line) for f in findings(source)} == expected
+    assert {(f.rule, f.line, f.confidence.value) for f in findings(source)} == expected
 
 
 CASES = [
@@ -147,8 +147,8 @@ CASES = [
         def settle(gateway, params):
             return gateway.transaction.sale(params)
         """,
-        [],
-        id="braintree-params-we-cannot-see-are-trusted",
+        ["RB301"],
+        id="braintree-params-we-cannot-see-are-reported-at-medium",
     ),
     pytest.param(
         """
@@ -287,6 +287,110 @@ CASES += [
 ]
 
 
+CASES += [
+    pytest.param(
+        """
+        import stripe
+        class Provider:
+            @property
+            def api_kwargs(self):
+                if self.connect:
+                    return {"api_key": self.key, "stripe_account": self.account}
+                return {"api_key": self.key}
+            def refund(self, refund):
+                return stripe.Refund.create(charge=refund.charge_id, **self.api_kwargs)
+        """,
+        ["RB301"],
+        id="double-star-self-property-resolved-to-its-dicts",
+    ),
+    pytest.param(
+        """
+        import stripe
+        class Provider:
+            def __init__(self, refund):
+                self.options = {"idempotency_key": f"refund:{refund.id}"}
+            def refund(self, refund):
+                return stripe.Refund.create(charge=refund.charge_id, **self.options)
+        """,
+        [],
+        id="double-star-self-attribute-assigned-in-the-class-with-a-key",
+    ),
+    pytest.param(
+        """
+        import stripe
+        class Provider:
+            def refund(self, refund):
+                return stripe.Refund.create(charge=refund.charge_id, **self.options)
+        """,
+        ["RB301"],
+        id="double-star-self-attribute-nobody-assigns-is-medium",
+    ),
+    pytest.param(
+        """
+        import requests
+        class Api:
+            def _request(self, method, path, **kwargs):
+                return self.session.request(method, self.base + path, **kwargs)
+            def refund(self, payment):
+                return self._request("POST", "/v1/refunds", json={"payment": payment.id})
+            def refund_keyed(self, payment):
+                return self._request("POST", "/v1/refunds", json={"payment": payment.id}, headers={"Idempotency-Key": f"r:{payment.id}"})
+            def lookup(self, payment):
+                return self._request("GET", "/v1/refunds", params={"payment": payment.id})
+        """,
+        ["RB301"],
+        id="one-level-http-wrapper-judged-with-each-callers-arguments",
+    ),
+    pytest.param(
+        """
+        import uuid, requests
+        def _send(path, body):
+            return requests.post(BASE + path, json=body, headers={"Idempotency-Key": str(uuid.uuid4())})
+        def charge(order):
+            return _send("/v1/charges", {"amount": order.amount_minor})
+        """,
+        ["RB302"],
+        id="fresh-key-made-inside-a-module-wrapper-reported-at-the-money-call",
+    ),
+    pytest.param(
+        """
+        import stripe
+        class Gateway:
+            def _refund(self, **params):
+                return stripe.Refund.create(api_key=self.key, **params)
+            def refund(self, charge):
+                return self._refund(charge=charge.id)
+            def refund_keyed(self, charge):
+                return self._refund(charge=charge.id, idempotency_key=f"refund:{charge.id}")
+        """,
+        ["RB301"],
+        id="sdk-wrapper-forwarding-kwargs-judged-at-its-callers-only",
+    ),
+    pytest.param(
+        """
+        from paypalcheckoutsdk.payments import CapturesRefundRequest
+        def refund(client, refund):
+            request = CapturesRefundRequest(refund.capture_id)
+            request.headers["PayPal-Request-Id"] = f"refund:{refund.id}"
+            return client.execute(request)
+        """,
+        [],
+        id="paypal-checkout-request-with-its-header-set",
+    ),
+    pytest.param(
+        """
+        import uuid
+        class Client:
+            def execute(self, request):
+                request.headers["PayPal-Request-Id"] = str(uuid.uuid4())
+                return self.session.send(request)
+        """,
+        ["RB302"],
+        id="fresh-paypal-request-id-stamped-by-an-http-client",
+    ),
+]
+
+
 @pytest.mark.parametrize(("source", "expected"), CASES)
 def test_regression_case(source, expected):
     assert codes(source) == expected
@@ -314,6 +418,21 @@ def test_random_key_inside_a_retry_is_one_rb302_not_also_rb304():
             return stripe.PaymentIntent.create(amount=order.amount_minor, currency="usd", idempotency_key=str(uuid.uuid4()))
         """
     assert codes(source) == ["RB302"]
+
+
+def test_a_key_hidden_in_unseen_kwargs_is_reported_at_medium_and_names_what_hides_it():
+    source = """
+        import stripe
+        class Provider:
+            def refund(self, refund):
+                return stripe.Refund.create(charge=refund.charge_id, **self.options)
+        """
+    [finding] = findings(source)
+    assert (finding.rule, finding.confidence.value) == ("RB301", "medium")
+    assert finding.message == (
+        "`stripe.Refund.create` is called with `**self.options`, whose keys cannot be seen: "
+        "no `idempotency_key=` is visible"
+    )
 
 
 def test_braintree_without_api_request_key_is_a_warning():

@@ -100,6 +100,24 @@ def is_status_name(name: str) -> bool:
     return bool(parts) and parts[-1] in STATUS_WORDS and not any(w in _NOT_STATUS_WORDS for w in parts)
 
 
+# Qualifiers that keep a status column the money's own state machine (`payment_status`, `financial_status`).
+_MONEY_STATE_WORDS = frozenset({"financial", "paid", "pay", "funds", "funding", "processing", "psp", "gateway"})
+# `invoice_from_state`, `invoice_to_state`: the state or province of a sender's or recipient's address.
+_ADDRESS_WORDS = frozenset({"from", "to", "city", "country", "zip", "zipcode", "street", "postal"})
+
+
+def is_payment_status(name: str) -> bool:
+    """A status column of the money itself: `status`, `state`, or qualified by money words (`refund_state`),
+    not `transmission_status` (another process of the row) nor `invoice_from_state` (an address)."""
+    parts = words(name)
+    if not parts or parts[-1] not in STATUS_WORDS:
+        return False
+    qualifiers = parts[:-1]
+    if any(w in _NOT_STATUS_WORDS or w in _ADDRESS_WORDS for w in qualifiers):
+        return False
+    return all(w in PAYMENT_WORDS or w in _MONEY_STATE_WORDS for w in qualifiers)
+
+
 def has_lock_call(chain: list[Segment]) -> bool:
     return any(seg.name in LOCKING_CALLS for seg in chain)
 

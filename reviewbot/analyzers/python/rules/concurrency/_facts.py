@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import libcst as cst
 
 from reviewbot.analyzers.python import rule as rule_base
+from reviewbot.analyzers.python.names import dotted_name
 from reviewbot.analyzers.python.rule import FileContext
 from reviewbot.analyzers.python.rules.concurrency._chains import (
     LOCKING_CALLS,
@@ -20,9 +21,10 @@ from reviewbot.analyzers.python.rules.concurrency._chains import (
     is_select_statement,
     is_status_name,
     name_refs,
-    segments,
+    unwrap,
     words,
 )
+from reviewbot.analyzers.python.rules.concurrency._module import is_atomic_block
 from reviewbot.analyzers.python.rules.concurrency._sql import (
     SqlSelect,
     SqlUpdate,
@@ -30,15 +32,18 @@ from reviewbot.analyzers.python.rules.concurrency._sql import (
     parse_update,
     sql_text,
 )
+from reviewbot.analyzers.python.rules.concurrency._updates import QueryUpdate, query_update
 
 
 @dataclass(frozen=True, slots=True)
 class Bind:
-    """`var = value`: a row read (read set) or a value computed from other values."""
+    """`var = value`: a row read (read set) or a value computed from other values; `fresh` when the value is
+    an object built here (`Refund(...)`, `Payment.objects.create(...)`, `copy(order)`): no one else has it."""
 
     var: str
     read: Read | None
     value: cst.BaseExpression
+    fresh: bool = False
 
     @property
     def attrs(self) -> set[tuple[str, str]]:
@@ -80,6 +85,21 @@ class Commit:
 
 
 @dataclass(frozen=True, slots=True)
+class Lock:
+    """A row lock taken here (`select_for_update()`, `with_for_update()`): held until its transaction ends."""
+
+
+@dataclass(frozen=True, slots=True)
+class AtomicEnter:
+    """Entering `with transaction.atomic():` (or `session.begin()`): a lock taken inside ends with it."""
+
+
+@dataclass(frozen=True, slots=True)
+class AtomicLeave:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
 class StatusCheck:
     obj: str
 
@@ -92,24 +112,13 @@ class MoneyCall:
 
 
 @dataclass(frozen=True, slots=True)
-class QueryUpdate:
-    """An ORM bulk update: Django `.update(...)`, SQLAlchemy `update(...).values(...)`/`query().update()`."""
-
-    node: cst.Call
-    entity: str
-    values: tuple[tuple[str, cst.BaseExpression], ...]
-    conditions: tuple[cst.Call, ...]
-    result_used: bool
-
-
-@dataclass(frozen=True, slots=True)
 class Sql:
     node: cst.BaseExpression
     update: SqlUpdate | None
     select: SqlSelect | None
 
 
-Event = Bind | AttrWrite | Save | Commit | StatusCheck | MoneyCall | QueryUpdate | Sql
+Event = Bind | AttrWrite | Save | Commit | StatusCheck | MoneyCall | QueryUpdate | Sql | Lock | AtomicEnter | AtomicLeave
 
 
 @dataclass(slots=True)
@@ -129,7 +138,6 @@ class Scope:
 
 _SAVE_METHODS = frozenset({"save", "asave"})
 _COMMIT_METHODS = frozenset({"commit", "flush", "acommit"})
-_UPDATE_CONDITIONS = frozenset({"filter", "filter_by", "where", "exclude", "get"})
 _EXPLICIT_LOCK_SQL = ("pg_advisory", "lock table", "serializable", "for update", "for no key update")
 
 
@@ -195,9 +203,10 @@ class FlowRule(rule_base.PythonRule):  # a base class, not a rule: no code of it
                     scope.locked_statements.discard(var)
                 return
             read = classify_read(value, scope.locked_statements, scope.statements)
-            if read is None and is_payment_name(var):
+            fresh = read is None and is_fresh_object(value)
+            if read is None and not fresh and is_payment_name(var):
                 read = classify_helper_read(value)
-            scope.events.append(Bind(var, read, value))
+            scope.events.append(Bind(var, read, value, fresh))
         elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
             self._attr_write(target.value.value, target.attr.value, value, node, augmented=False)
 
@@ -207,6 +216,14 @@ class FlowRule(rule_base.PythonRule):  # a base class, not a rule: no code of it
         self.scope.events.append(
             AttrWrite(obj, attr, augmented, value, node, self._guards() if is_status_name(attr) else frozenset())
         )
+
+    def visit_With(self, node: cst.With) -> None:
+        if is_atomic_block(node):
+            self.scope.events.append(AtomicEnter())
+
+    def leave_With(self, node: cst.With) -> None:
+        if is_atomic_block(node):
+            self.scope.events.append(AtomicLeave())
 
     def visit_Comparison(self, node: cst.Comparison) -> None:
         for operand in (node.left, *(target.comparator for target in node.comparisons)):
@@ -258,12 +275,13 @@ class FlowRule(rule_base.PythonRule):  # a base class, not a rule: no code of it
             method = func.attr.value
             if method in LOCKING_CALLS:
                 scope.row_lock_taken = True
+                scope.events.append(Lock())
             elif method in _SAVE_METHODS and isinstance(func.value, cst.Name):
                 scope.events.append(Save(func.value.value))
             elif method in _COMMIT_METHODS:
                 scope.events.append(Commit())
             elif method in ("update", "aupdate", "values"):
-                update = _query_update(node, self.ctx.parents)
+                update = query_update(node, self.ctx.parents)
                 if update is not None:
                     scope.events.append(update)
             callee = method
@@ -288,6 +306,42 @@ class FlowRule(rule_base.PythonRule):  # a base class, not a rule: no code of it
             elif inside and isinstance(parent, cst.If):
                 guards.update(_status_objects(parent.test))
         return frozenset(guards)
+
+
+def with_lock_state(scope: Scope, held_on_entry: bool) -> Iterator[tuple[Event, bool]]:
+    """The scope's events with whether a row lock is held at each: from a `Lock` to the end of the atomic
+    block it was taken in (or the end of the function), or throughout when every caller holds one."""
+    held = held_on_entry
+    saved: list[bool] = []
+    for event in scope.events:
+        if isinstance(event, Lock):
+            held = True
+        elif isinstance(event, AtomicEnter):
+            saved.append(held)
+        elif isinstance(event, AtomicLeave):
+            held = saved.pop() if saved else held
+        else:
+            yield event, held
+
+
+_FACTORY_METHODS = frozenset({"create", "acreate", "copy", "deepcopy", "modelcopy", "clone", "model_copy"})
+
+
+def is_fresh_object(value: cst.BaseExpression) -> bool:
+    """`Refund(...)`, `Payment.objects.create(...)`, `copy.copy(order)`: an object nobody else holds yet."""
+    value = unwrap(value)
+    if not isinstance(value, cst.Call):
+        return False
+    name = dotted_name(value.func) or ""
+    last = name.rsplit(".", 1)[-1]
+    if last in _FACTORY_METHODS:
+        return True
+    return last[:1].isupper() and not last.isupper()
+
+
+def is_copy_marker(write: AttrWrite) -> bool:
+    """`order.pk = None` / `order.id = None`: the next save inserts a new row, a copy nobody else holds."""
+    return write.attr in ("pk", "id") and isinstance(write.value, cst.Name) and write.value.value == "None"
 
 
 def flush_durable(
@@ -330,61 +384,3 @@ def _exits_early(body: cst.BaseSuite) -> bool:
             for small in line.body
         )
     return any(isinstance(s, (cst.Raise, cst.Return, cst.Continue)) for s in statements)
-
-
-def _query_update(call: cst.Call, parents: list[cst.CSTNode]) -> QueryUpdate | None:
-    chain = segments(call)
-    names = [seg.name for seg in chain]
-    if not chain or chain[-1].call is not call:
-        return None
-    entity = ""
-    if "objects" in names and names[-1] in ("update", "aupdate"):
-        index = names.index("objects")
-        entity = names[index - 1] if index > 0 else ""
-    elif "query" in names and names[-1] == "update":
-        query = chain[names.index("query")].call
-        entity = _arg_name(query)
-    elif names[-1] == "values" and "update" in names:
-        update = chain[names.index("update")]
-        if update.call is None:
-            return None
-        entity = _arg_name(update.call) or (names[names.index("update") - 1] if names.index("update") else "")
-    else:
-        return None
-    values: list[tuple[str, cst.BaseExpression]] = []
-    for arg in call.args:
-        if arg.keyword is not None:
-            values.append((arg.keyword.value, arg.value))
-        elif isinstance(arg.value, cst.Dict):
-            for element in arg.value.elements:
-                if isinstance(element, cst.DictElement):
-                    key = _key_name(element.key)
-                    if key:
-                        values.append((key, element.value))
-    conditions = tuple(seg.call for seg in chain if seg.name in _UPDATE_CONDITIONS and seg.call is not None)
-    return QueryUpdate(call, entity, tuple(values), conditions, _is_result_used(call, parents))
-
-
-def _arg_name(call: cst.Call | None) -> str:
-    if call is None or not call.args:
-        return ""
-    chain = segments(call.args[0].value)
-    return chain[-1].name if chain else ""
-
-
-def _key_name(key: cst.BaseExpression) -> str:
-    if isinstance(key, cst.SimpleString):
-        value = key.evaluated_value
-        return value if isinstance(value, str) else ""
-    if isinstance(key, cst.Attribute):
-        return key.attr.value
-    return ""
-
-
-def _is_result_used(call: cst.Call, parents: list[cst.CSTNode]) -> bool:
-    """Whether the rows-affected result is kept (assigned, tested, returned) rather than dropped."""
-    for parent in reversed(parents):
-        if isinstance(parent, (cst.Await, cst.Arg, cst.Call, cst.Attribute)):
-            continue
-        return not isinstance(parent, cst.Expr)
-    return False

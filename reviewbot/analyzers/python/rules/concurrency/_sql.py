@@ -61,11 +61,24 @@ def sql_text(node: cst.BaseExpression) -> str | None:
         left, right = _raw_text(node.left), _raw_text(node.right)
         text = left + right if left is not None and right is not None else None
     else:
+        if isinstance(node, cst.SimpleString) and not _may_be_sql(node.value):
+            return None  # decoding every string literal of a file costs more than the rest of the rule
         text = string_value(node)
     if text is None:
         return None
     head = text.lstrip()[:7].upper()
     return text if head.startswith(("UPDATE", "SELECT", "WITH")) else None
+
+
+# The first word of a string literal's source, past its prefix, quotes, whitespace and `\n`-style escapes.
+_FIRST_WORD_RE = re.compile(r"""^[rRbBuUfF]*(?:\"\"\"|'\'\'|\"|')(?:\s|\\[ntr])*([A-Za-z]*)""")
+_SQL_HEADS = frozenset({"update", "select", "with"})
+
+
+def _may_be_sql(raw: str) -> bool:
+    """Whether a string literal's source (`'UPDATE ...'`, `r"select"`) can start with an SQL head."""
+    match = _FIRST_WORD_RE.match(raw)
+    return match is None or match.group(1).lower() in _SQL_HEADS
 
 
 def _raw_text(node: cst.BaseExpression) -> str | None:

@@ -12,15 +12,15 @@ from reviewbot.analyzers.python.rules.concurrency._facts import (
     AttrWrite,
     Bind,
     FlowRule,
-    QueryUpdate,
     Save,
     Scope,
     Sql,
     flush_durable,
 )
 from reviewbot.analyzers.python.rules.concurrency._sql import SqlSelect
-from reviewbot.core.findings import Severity
-from reviewbot.core.rules import Bad, Family, Good
+from reviewbot.analyzers.python.rules.concurrency._updates import QueryUpdate
+from reviewbot.core.findings import Confidence, Severity
+from reviewbot.core.rules import Bad, Evidence, Family, Good
 
 _OPTIMISTIC_COLUMNS = frozenset({"version", "version_id", "row_version", "lock_version", "revision"})
 
@@ -49,6 +49,14 @@ class UnlockedBalanceUpdate(FlowRule):
         "https://docs.djangoproject.com/en/5.0/ref/models/querysets/#select-for-update",
         "https://vladmihalcea.com/race-condition/",
     )
+    evidence = (
+        Evidence(
+            Confidence.HIGH,
+            "a money column (`money-names`) of a row read without a row lock is written back from a value "
+            "computed from it in Python and saved, committed or sent as an UPDATE (ORM attribute, bulk "
+            "`update()`/`values()`, or SQL after a SELECT without FOR UPDATE), with no version check",
+        ),
+    )
     triggers = ("objects", "session", "execute(", "query(", "get_object_or_404", "db.get")
     examples = (
         Bad(
@@ -63,6 +71,7 @@ def debit_wallet(wallet_id: int, amount_minor: int) -> None:
         wallet.save(update_fields=["balance"])
 """,
             line=7,
+            confidence=Confidence.HIGH,
         ),
         Bad(
             """\
@@ -72,6 +81,7 @@ def credit_account(session: Session, account_id: int, amount_minor: int) -> None
     session.commit()
 """,
             line=3,
+            confidence=Confidence.HIGH,
         ),
         Bad(
             """\
@@ -87,6 +97,7 @@ def withdraw(conn, account_id: int, amount_minor: int) -> None:
         )
 """,
             line=8,
+            confidence=Confidence.HIGH,
         ),
         Bad(
             """\
@@ -96,6 +107,7 @@ def refund_to_balance(customer_id: int, refund_minor: int) -> None:
     Customer.objects.filter(pk=customer_id).update(balance=new_balance)
 """,
             line=4,
+            confidence=Confidence.HIGH,
         ),
         Bad(
             """\
@@ -106,6 +118,7 @@ async def settle_fee(session: AsyncSession, merchant_id: int, fee_minor: int) ->
     await session.commit()
 """,
             line=4,
+            confidence=Confidence.HIGH,
         ),
         Good(
             """\

@@ -49,13 +49,23 @@ _CHECKOUT = (
     "increment_payment_authorization",
 )
 _PAYPAL = (
-    "orders.create_order",
-    "orders.capture_order",
-    "orders.authorize_order",
     "payments.capture_authorized_payment",
     "payments.reauthorize_payment",
     "payments.refund_captured_payment",
 )
+# An order is captured or authorised once, and creating one moves no money: a retry without a key gets
+# ORDER_ALREADY_CAPTURED or an unused order, not a second charge (research §2, PayPal), so a warning.
+_PAYPAL_ORDERS = ("orders.create_order", "orders.capture_order", "orders.authorize_order")
+# The PayPal Checkout SDK (paypalcheckoutsdk) builds request objects and sends them with `client.execute(req)`;
+# the key is the request's `PayPal-Request-Id` header (`req.headers[...]` or `req.pay_pal_request_id(...)`).
+_PAYPAL_CHECKOUT = {
+    "paypalcheckoutsdk.payments.CapturesRefundRequest": "error",
+    "paypalcheckoutsdk.payments.AuthorizationsCaptureRequest": "error",
+    "paypalcheckoutsdk.payments.AuthorizationsReauthorizeRequest": "error",
+    "paypalcheckoutsdk.orders.OrdersCaptureRequest": "warning",
+    "paypalcheckoutsdk.orders.OrdersAuthorizeRequest": "warning",
+    "paypalcheckoutsdk.orders.OrdersCreateRequest": "warning",
+}
 _BRAINTREE = ("sale", "submit_for_settlement", "refund")
 _GENERIC_HEADERS = "header,header:Cko-Idempotency-Key,header:PayPal-Request-Id"
 
@@ -87,6 +97,11 @@ BUILTIN_PSP_CALLS: tuple[PspCall, ...] = (
         for call in _CHECKOUT
     ),
     *(PspCall(f"*.{call}", "option-dict:paypal_request_id", "error", "paypal", "paypal") for call in _PAYPAL),
+    *(
+        PspCall(f"*.{call}", "option-dict:paypal_request_id", "warning", "paypal", "paypal")
+        for call in _PAYPAL_ORDERS
+    ),
+    *(PspCall(call, "header:PayPal-Request-Id", level, "paypal") for call, level in _PAYPAL_CHECKOUT.items()),
     # Braintree's api_request_key semantics are not documented as idempotency: a warning (research §2).
     *(
         PspCall(f"braintree.Transaction.{name}", "param:api_request_key", "warning", "braintree")
@@ -139,6 +154,7 @@ class Catalog:
     suffix: dict[str, tuple[Entry, ...]]  # by last attribute
     http: tuple[Entry, ...]
     headers: tuple[str, ...]  # the configured idempotency headers, lower-case
+    key_headers: frozenset[str] = frozenset()  # those and every header a catalogue row names, lower-case
 
 
 def parse_places(key: str) -> tuple[KeyPlace, ...]:
@@ -180,11 +196,21 @@ def catalog_for(config: IdempotencyConfig) -> Catalog:
             suffix.setdefault(entry.segments[-1], []).append(entry)
         else:
             exact.setdefault(spec.call, []).append(entry)
+    headers = tuple(h.lower() for h in config.idempotency_headers)
+    named = {
+        name.lower()
+        for entries in (*exact.values(), *suffix.values(), http)
+        for entry in entries
+        for place in entry.places
+        if place.kind == "header"
+        for name in place.names
+    }
     return Catalog(
         exact={k: tuple(v) for k, v in exact.items()},
         suffix={k: tuple(v) for k, v in suffix.items()},
         http=tuple(http),
-        headers=tuple(h.lower() for h in config.idempotency_headers),
+        headers=headers,
+        key_headers=frozenset(headers) | named,
     )
 
 
@@ -208,12 +234,13 @@ PSP_TRIGGERS: tuple[str, ...] = (
     "charges",
     "transfers",
     "payment_intents",
+    "Request-Id",
 )
 
 
 def psp_triggers(config: Config) -> tuple[str, ...]:
     """PSP_TRIGGERS plus the last name and module of every configured call."""
-    extra: list[str] = []
+    extra: list[str] = list(config.idempotency.idempotency_headers)
     for call in (*config.idempotency.psp_calls, *config.idempotency.extend_psp_calls):
         last = call.call.replace("/", ".").rstrip(".*").rsplit(".", 1)[-1]
         extra.extend(word for word in (last, call.module) if word and word not in PSP_TRIGGERS)

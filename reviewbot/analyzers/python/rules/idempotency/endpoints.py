@@ -11,6 +11,7 @@ import libcst as cst
 from reviewbot.analyzers.python.names import dotted_name, string_value
 from reviewbot.analyzers.python.rules.idempotency.index import ModuleIndex, Scope, descendants
 from reviewbot.analyzers.python.rules.idempotency.psp import psp_use
+from reviewbot.analyzers.python.rules.idempotency.sites import wrapped_call
 from reviewbot.config import split_words
 
 _ROUTE_METHODS = frozenset({"post", "put"})
@@ -37,7 +38,6 @@ _MONEY_ROW_WORDS = frozenset(
     }
 )
 _INSERT_SQL = re.compile(r"\binsert\s+into\s+[\"`]?(\w+)", re.IGNORECASE)
-_MAX_DEPTH = 3
 
 
 # A route whose last segment names a money movement creates one (`POST /v1/charges`, `/orders/{id}/pay`).
@@ -148,23 +148,37 @@ def _is_function_view_on_post(function: cst.FunctionDef) -> bool:
     return False
 
 
-def money_effect(function: cst.FunctionDef, index: ModuleIndex, depth: int = 0) -> str | None:
-    """What the function does that moves money: "calls `stripe.Refund.create`", "inserts a `Payment` row"."""
-    if depth > _MAX_DEPTH:
-        return None
+def money_effect(function: cst.FunctionDef, index: ModuleIndex) -> str | None:
+    """What the function does that moves money: "calls `stripe.Refund.create`", "inserts a `Payment` row".
+
+    Same-module functions it calls are followed to any depth; each function's answer is computed once
+    per file (a function being computed counts as moving none, which ends recursion).
+    """
+    key = ("money", id(function))
+    if key in index.memo:
+        found = index.memo[key]
+        return found if isinstance(found, str) else None
+    index.memo[key] = None
+    result = _money_effect(function, index)
+    index.memo[key] = result
+    return result
+
+
+def _money_effect(function: cst.FunctionDef, index: ModuleIndex) -> str | None:
     scope = index.scope_of(function)
     for node in descendants(function.body):
         if isinstance(node, cst.Call):
             use = psp_use(node, scope, index)
             if use is not None:
                 return f"calls `{use.label}`"
+            site = wrapped_call(node, scope, index)
+            if site is not None:
+                return f"calls {site.label}"
             row = _inserted_row(node, scope)
             if row is not None:
                 return f"inserts a `{row}` row"
-            for helper in index.callee(node):
-                if helper is function:
-                    continue
-                found = money_effect(helper, index, depth + 1)
+            for helper in index.callee(node, function):
+                found = money_effect(helper, index)
                 if found is not None:
                     return f"{found} via `{helper.name.value}()`"
         elif isinstance(node, (cst.SimpleString, cst.FormattedStringText)):
@@ -201,12 +215,19 @@ def _is_money_row(name: str) -> bool:
     return bool(words) and words[-1] in _MONEY_ROW_WORDS
 
 
-def reads_idempotency_key(
-    function: cst.FunctionDef, index: ModuleIndex, headers: tuple[str, ...], depth: int = 0
-) -> bool:
-    """The handler (or a same-module helper it calls) reads an Idempotency-Key header or the like."""
-    if depth > _MAX_DEPTH:
-        return False
+def reads_idempotency_key(function: cst.FunctionDef, index: ModuleIndex, headers: tuple[str, ...]) -> bool:
+    """The handler (or a same-module function it calls, to any depth) reads an Idempotency-Key header or
+    the like; computed once per function and file."""
+    key = ("reads-key", id(function))
+    if key in index.memo:
+        return index.memo[key] is True
+    index.memo[key] = False
+    result = _reads_idempotency_key(function, index, headers)
+    index.memo[key] = result
+    return result
+
+
+def _reads_idempotency_key(function: cst.FunctionDef, index: ModuleIndex, headers: tuple[str, ...]) -> bool:
     params = function.params
     for param in (*params.posonly_params, *params.params, *params.kwonly_params):
         if "idempot" in param.name.value.lower():
@@ -216,13 +237,16 @@ def reads_idempotency_key(
     for decorator in function.decorators:
         if "idempot" in (dotted_name(_decorator_target(decorator)) or "").lower():
             return True
-    if _mentions_key(function.body, headers):
-        return True
+    calls: list[cst.Call] = []
     for node in descendants(function.body):
+        if _mentions_key_at(node, headers):
+            return True
         if isinstance(node, cst.Call):
-            for helper in index.callee(node):
-                if helper is not function and reads_idempotency_key(helper, index, headers, depth + 1):
-                    return True
+            calls.append(node)
+    for call in calls:
+        for helper in index.callee(call, function):
+            if reads_idempotency_key(helper, index, headers):
+                return True
     return False
 
 
@@ -233,12 +257,13 @@ def _decorator_target(decorator: cst.Decorator) -> cst.BaseExpression:
 
 def _mentions_key(node: cst.CSTNode, headers: tuple[str, ...]) -> bool:
     """A header-name literal (`"Idempotency-Key"`, `"HTTP_IDEMPOTENCY_KEY"`) or a call of an idempotency helper."""
-    for inner in descendants(node):
-        if isinstance(inner, cst.SimpleString):
-            text = (string_value(inner) or "").lower()
-            if text in headers or (text.startswith("http_") and text[5:].replace("_", "-") in headers):
-                return True
-        elif isinstance(inner, cst.Call):
-            if "idempot" in (dotted_name(inner.func) or "").lower():
-                return True
+    return any(_mentions_key_at(inner, headers) for inner in descendants(node))
+
+
+def _mentions_key_at(inner: cst.CSTNode, headers: tuple[str, ...]) -> bool:
+    if isinstance(inner, cst.SimpleString):
+        text = (string_value(inner) or "").lower()
+        return text in headers or (text.startswith("http_") and text[5:].replace("_", "-") in headers)
+    if isinstance(inner, cst.Call):
+        return "idempot" in (dotted_name(inner.func) or "").lower()
     return False

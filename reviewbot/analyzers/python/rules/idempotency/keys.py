@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from reviewbot.analyzers.python.names import dotted_name, qualified_name, string_value
-from reviewbot.analyzers.python.rules.idempotency.index import ModuleIndex, Scope, returns
+from reviewbot.analyzers.python.rules.idempotency.index import ModuleIndex, Scope
 
 # Values that differ on every evaluation (research §4): random ids, clocks.
 _FRESH_CALLS = frozenset(
@@ -156,8 +156,8 @@ class _Walker:
             pattern = string_value(node.args[0].value) if node.args else None
             if func.attr.value == "date" or (pattern is not None and not _has_time(pattern)):
                 return None  # reduced to a day
-        for helper in self.index.callee(node):
-            for value in returns(helper):
+        for helper in self.index.callee(node, scope):
+            for value in self.index.returns(helper):
                 found = self.walk(value, self.index.scope_of(helper), depth + 1)
                 if found is not None:
                     via = found.via or f"`{helper.name.value}()`"

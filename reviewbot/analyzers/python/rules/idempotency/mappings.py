@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from reviewbot.analyzers.python.names import string_value
-from reviewbot.analyzers.python.rules.idempotency.index import ModuleIndex, Scope, returns
+from reviewbot.analyzers.python.rules.idempotency.index import ModuleIndex, Scope
 
 _MAX_DEPTH = 4
 
@@ -45,7 +45,26 @@ def resolve_mapping(node: cst.BaseExpression, scope: Scope, index: ModuleIndex, 
         return _call_mapping(node, scope, index, depth)
     if isinstance(node, cst.Name):
         return _name_mapping(node.value, scope, index, depth)
+    if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == "self":
+        return _self_mapping(node.attr.value, scope, index, depth)
     return Mapping({}, False)
+
+
+def _self_mapping(name: str, scope: Scope, index: ModuleIndex, depth: int) -> Mapping:
+    """`self.api_kwargs`: the dict a property of the caller's class returns, or the class assigns to it."""
+    cls = index.class_of(scope.node)
+    values = index.attribute_values(cls, name) if cls is not None else []
+    if not values:
+        return Mapping({}, False)
+    getter = index.method(cls, name) if cls is not None else None
+    where = index.scope_of(getter) if getter is not None else index.module_scope
+    keys: dict[str, cst.BaseExpression] = {}
+    complete = True
+    for value in values:
+        inner = resolve_mapping(value, where, index, depth + 1)
+        keys.update(inner.keys)
+        complete = complete and inner.complete
+    return Mapping(keys, complete)
 
 
 def _call_mapping(node: cst.Call, scope: Scope, index: ModuleIndex, depth: int) -> Mapping:
@@ -58,9 +77,9 @@ def _call_mapping(node: cst.Call, scope: Scope, index: ModuleIndex, depth: int) 
             inner = resolve_mapping(arg.value, scope, index, depth + 1)
             keys.update(inner.keys)
             complete = complete and inner.complete
-    helpers = index.callee(node)
+    helpers = index.callee(node, scope)
     for helper in helpers:
-        for value in returns(helper):
+        for value in index.returns(helper):
             inner = resolve_mapping(value, index.scope_of(helper), index, depth + 1)
             keys.update(inner.keys)
             complete = complete and inner.complete

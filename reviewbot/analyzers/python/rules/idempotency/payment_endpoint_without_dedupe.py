@@ -11,8 +11,8 @@ from reviewbot.analyzers.python.rules.idempotency.endpoints import (
     reads_idempotency_key,
 )
 from reviewbot.analyzers.python.rules.idempotency.index import index_for
-from reviewbot.core.findings import Severity
-from reviewbot.core.rules import Bad, Family, Good
+from reviewbot.core.findings import Confidence, Severity
+from reviewbot.core.rules import Bad, Evidence, Family, Good
 
 
 class PaymentEndpointWithoutDedupe(PythonRule):
@@ -41,6 +41,18 @@ class PaymentEndpointWithoutDedupe(PythonRule):
         "https://datatracker.ietf.org/doc/draft-ietf-httpapi-idempotency-key-header/",
         "https://www.darshanturakhia.com/blog/payment-api-double-charge-idempotency",
     )
+    evidence = (
+        Evidence(
+            Confidence.HIGH,
+            "the handler reaches a catalogued PSP call or inserts a payment, charge, refund or payout row, "
+            "itself or through functions and wrappers of the same module",
+        ),
+        Evidence(
+            Confidence.MEDIUM,
+            "only the route names a money movement (`POST /v1/charges`, `/orders/{id}/pay`); what the "
+            "handler calls is out of sight",
+        ),
+    )
     triggers = ("post", "POST", "put", "PUT", "ViewSet")
     examples = (
         Bad(
@@ -59,6 +71,7 @@ class PaymentEndpointWithoutDedupe(PythonRule):
                 return {"client_secret": intent.client_secret}
             """,
             line=8,
+            confidence=Confidence.HIGH,
         ),
         Bad(
             """
@@ -75,6 +88,7 @@ class PaymentEndpointWithoutDedupe(PythonRule):
                 return {"id": refund.id}, 201
             """,
             line=7,
+            confidence=Confidence.HIGH,
         ),
         Bad(
             """
@@ -90,6 +104,20 @@ class PaymentEndpointWithoutDedupe(PythonRule):
                     return Response({"charge": charge.id})
             """,
             line=8,
+            confidence=Confidence.HIGH,
+        ),
+        Bad(
+            """
+            from fastapi import APIRouter
+
+            router = APIRouter()
+
+            @router.post("/v1/charges")
+            def create_charge(request, services):
+                return services.charges.create(amount=request.json()["amount"])
+            """,
+            line=7,
+            confidence=Confidence.MEDIUM,
         ),
         Good(
             """
@@ -152,8 +180,10 @@ class PaymentEndpointWithoutDedupe(PythonRule):
             return
         index = index_for(self.ctx)
         effect = money_effect(node, index)
+        confidence = Confidence.HIGH
         if effect is None and handler.is_money_route:
             effect = f"serves `{handler.method} {handler.route}`"
+            confidence = Confidence.MEDIUM  # only the route's name says money moves
         if effect is None:
             return
         headers = index.catalog.headers
@@ -167,4 +197,5 @@ class PaymentEndpointWithoutDedupe(PythonRule):
         self.report(
             node.name,
             f"{handler.method} handler `{handler.name}` {effect} but never reads an `{shown}` header",
+            confidence=confidence,
         )

@@ -8,10 +8,20 @@ from enum import StrEnum
 
 import libcst as cst
 
-from reviewbot.analyzers.python.names import call_chain, keyword_arg, qualified_name, string_value
-from reviewbot.analyzers.python.rule import FileContext
+from reviewbot.analyzers.python.names import (
+    call_chain,
+    dotted_name,
+    keyword_arg,
+    qualified_name,
+)
 from reviewbot.analyzers.python.rules.idempotency.catalog import Entry, KeyPlace
-from reviewbot.analyzers.python.rules.idempotency.index import ModuleIndex, Scope, index_for
+from reviewbot.analyzers.python.rules.idempotency.http import (
+    path_matches,
+    url_argument,
+    url_segments,
+    url_text,
+)
+from reviewbot.analyzers.python.rules.idempotency.index import ModuleIndex, Scope
 from reviewbot.analyzers.python.rules.idempotency.mappings import resolve_mapping
 from reviewbot.core.findings import Severity
 
@@ -43,10 +53,15 @@ class PspUse:
     key: cst.BaseExpression | None  # the key's expression when present and visible
     wanted: str  # where the key goes, for messages
     http: bool = False  # a raw HTTP request rather than an SDK call
+    built: bool = False  # an SDK request object (`CapturesRefundRequest(...)`), sent later
+    # UNKNOWN: the argument we cannot see into (`**self.options`), and whether it is a parameter of the
+    # enclosing function (the key, if any, comes from its callers)
+    hidden: cst.BaseExpression | None = None
+    forwarded: bool = False
 
     @property
     def verb(self) -> str:
-        return "is sent" if self.http else "is called"
+        return "is sent" if self.http else "is built" if self.built else "is called"
 
     @property
     def severity(self) -> Severity:
@@ -57,39 +72,26 @@ class PspUse:
         return worst
 
 
-@dataclass(frozen=True, slots=True)
-class CallSite:
-    """A catalogued call being visited, with what the rules need to judge it."""
-
-    use: PspUse
-    scope: Scope
-    index: ModuleIndex
-
-
-def psp_call_at(ctx: FileContext, call: cst.Call) -> CallSite | None:
-    """The catalogued money-moving call at the node being visited (decorators excluded)."""
-    parent = ctx.parent
-    if isinstance(parent, cst.Decorator) or (isinstance(parent, cst.Call) and parent.func is call):
-        return None  # `@router.post("/payments")`, `router.post("/payments")(handler)`: routes
-    index = index_for(ctx)
-    scope = index.scope_of(ctx.enclosing_function())
-    use = psp_use(call, scope, index)
-    return CallSite(use, scope, index) if use is not None else None
-
-
 def psp_use(call: cst.Call, scope: Scope, index: ModuleIndex) -> PspUse | None:
     """The catalogue rows this call matches, with its key's status; None if it moves no money."""
     memo_key = ("psp", id(call))
     if memo_key in index.memo:
         found = index.memo[memo_key]
         return found if isinstance(found, PspUse) else None
-    result = _match(call, scope, index)
+    result = match_call(call, scope, index)
     index.memo[memo_key] = result
     return result
 
 
-def _match(call: cst.Call, scope: Scope, index: ModuleIndex) -> PspUse | None:
+def match_call(call: cst.Call, scope: Scope, index: ModuleIndex) -> PspUse | None:
     func = call.func
+    if isinstance(func, cst.Name):
+        # `CapturesRefundRequest(capture_id)`: an SDK request class imported by name
+        qualified = qualified_name(func, index.imports)
+        if qualified is None or "." not in qualified:
+            return None
+        found = index.catalog.exact.get(qualified, ())
+        return _with_key(qualified, found, call, scope, index) if found else None
     if not isinstance(func, cst.Attribute):
         return None
     method = func.attr.value
@@ -160,15 +162,30 @@ def _with_key(
     *,
     http: bool = False,
 ) -> PspUse:
+    built = isinstance(call.func, cst.Name) or (
+        isinstance(call.func, cst.Attribute) and call.func.attr.value[:1].isupper()
+    )
     status = KeyStatus.MISSING
+    hidden: cst.BaseExpression | None = None
     for entry in entries:
         for place in entry.places:
-            found, value = _lookup(place, call, scope, index)
-            if found == KeyStatus.PRESENT:
-                return PspUse(label, entries, KeyStatus.PRESENT, value, describe(entries[0]), http)
-            if found == KeyStatus.UNKNOWN:
+            found = _lookup(place, call, scope, index, built=built)
+            if found.status == KeyStatus.PRESENT:
+                return PspUse(label, entries, KeyStatus.PRESENT, found.value, describe(entries[0]), http, built)
+            if found.status == KeyStatus.UNKNOWN:
                 status = KeyStatus.UNKNOWN
-    return PspUse(label, entries, status, None, describe(entries[0]), http)
+                hidden = hidden or found.value
+    forwarded = hidden is not None and _is_parameter(hidden, scope)
+    return PspUse(label, entries, status, None, describe(entries[0]), http, built, hidden, forwarded)
+
+
+def _is_parameter(node: cst.BaseExpression, scope: Scope) -> bool:
+    """`**params`, `options`, `kwargs["opts"]`: the key would come from the enclosing function's caller."""
+    while isinstance(node, (cst.Subscript, cst.Attribute)) and not (
+        isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == "self"
+    ):
+        node = node.value
+    return isinstance(node, cst.Name) and node.value in scope.params
 
 
 def describe(entry: Entry) -> str:
@@ -187,38 +204,52 @@ def describe(entry: Entry) -> str:
             texts.append(f"`{names}` in its params")
         elif place.kind == "header":
             if not header_named:
-                texts.append(f"an `{names or 'Idempotency-Key'}` header")
+                name = names or "Idempotency-Key"
+                article = "an" if name[:1].lower() in "aeiou" else "a"
+                texts.append(f"{article} `{name}` header")
             header_named = True
         else:
             texts.append(f"a `{names}` body field")
     return texts[0] if len(texts) == 1 else f"{texts[0]} or {texts[-1]}"
 
 
-def _lookup(
-    place: KeyPlace, call: cst.Call, scope: Scope, index: ModuleIndex
-) -> tuple[KeyStatus, cst.BaseExpression | None]:
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """Where a key place was looked up: PRESENT with the key, UNKNOWN with what hides it, or MISSING."""
+
+    status: KeyStatus
+    value: cst.BaseExpression | None = None
+
+
+_MISSING = Lookup(KeyStatus.MISSING)
+
+
+def _lookup(place: KeyPlace, call: cst.Call, scope: Scope, index: ModuleIndex, *, built: bool) -> Lookup:
     if place.kind == "kwarg":
         return _lookup_kwarg(place, call, scope, index)
     if place.kind == "header":
         names = tuple(n.lower() for n in place.names) or index.catalog.headers
-        return _lookup_in(keyword_arg(call, "headers"), names, scope, index, lower=True)
+        found = _lookup_in(_keyword(call, "headers", scope, index), names, scope, index, lower=True)
+        if built and found.status == KeyStatus.MISSING:
+            return _lookup_on_object(names, call, scope)
+        return found
     if place.kind == "body":
-        result: tuple[KeyStatus, cst.BaseExpression | None] = (KeyStatus.MISSING, None)
+        result = _MISSING
         for keyword in ("json", "data"):
-            found = _lookup_in(keyword_arg(call, keyword), place.names, scope, index)
-            if found[0] == KeyStatus.PRESENT:
+            found = _lookup_in(_keyword(call, keyword, scope, index), place.names, scope, index)
+            if found.status == KeyStatus.PRESENT:
                 return found
-            if found[0] == KeyStatus.UNKNOWN:
+            if found.status == KeyStatus.UNKNOWN:
                 result = found
         return result
     # options, option-dict, param: a key of some mapping argument
-    status = KeyStatus.MISSING
+    result = _MISSING
     positional = [a for a in call.args if a.keyword is None and not a.star]
     for arg in call.args:
         mapping = resolve_mapping(arg.value, scope, index, 0)
         for name in place.names:
             if name in mapping.keys:
-                return KeyStatus.PRESENT, mapping.keys[name]
+                return Lookup(KeyStatus.PRESENT, mapping.keys[name])
         if mapping.complete or not _maybe_mapping(arg.value):
             continue
         if place.kind == "options":
@@ -226,35 +257,48 @@ def _lookup(
             late_positional = arg in positional[1:]
             if not (is_options or late_positional):
                 continue
-        status = KeyStatus.UNKNOWN
-    return status, None
+        result = Lookup(KeyStatus.UNKNOWN, arg.value)
+    return result
 
 
-def _lookup_kwarg(
-    place: KeyPlace, call: cst.Call, scope: Scope, index: ModuleIndex
-) -> tuple[KeyStatus, cst.BaseExpression | None]:
-    status = KeyStatus.MISSING
+def _keyword(call: cst.Call, name: str, scope: Scope, index: ModuleIndex) -> cst.Arg | None:
+    """`headers=` as written, or as carried by a `**mapping` argument; an unseen mapping may carry it."""
+    found = keyword_arg(call, name)
+    if found is not None:
+        return found
+    for arg in call.args:
+        if arg.star == "**":
+            mapping = resolve_mapping(arg.value, scope, index, 0)
+            if name in mapping.keys:
+                return cst.Arg(mapping.keys[name])
+            if not mapping.complete:
+                return cst.Arg(arg.value)
+    return None
+
+
+def _lookup_kwarg(place: KeyPlace, call: cst.Call, scope: Scope, index: ModuleIndex) -> Lookup:
+    result = _MISSING
     positional = 0
     for arg in call.args:
         if arg.keyword is not None:
             if arg.keyword.value in place.names:
-                return KeyStatus.PRESENT, arg.value
+                return Lookup(KeyStatus.PRESENT, arg.value)
             continue
         if arg.star == "**":
             mapping = resolve_mapping(arg.value, scope, index, 0)
             for name in place.names:
                 if name in mapping.keys:
-                    return KeyStatus.PRESENT, mapping.keys[name]
+                    return Lookup(KeyStatus.PRESENT, mapping.keys[name])
             if not mapping.complete:
-                status = KeyStatus.UNKNOWN
+                result = Lookup(KeyStatus.UNKNOWN, arg.value)
         elif arg.star == "*":
             if place.position is not None:
-                status = KeyStatus.UNKNOWN
+                result = Lookup(KeyStatus.UNKNOWN, arg.value)
         else:
             if place.position is not None and positional == place.position:
-                return KeyStatus.PRESENT, arg.value
+                return Lookup(KeyStatus.PRESENT, arg.value)
             positional += 1
-    return status, None
+    return result
 
 
 def _lookup_in(
@@ -264,19 +308,43 @@ def _lookup_in(
     index: ModuleIndex,
     *,
     lower: bool = False,
-) -> tuple[KeyStatus, cst.BaseExpression | None]:
+) -> Lookup:
     if arg is None:
-        return KeyStatus.MISSING, None
+        return _MISSING
     mapping = resolve_mapping(arg.value, scope, index, 0)
     for key, value in mapping.keys.items():
         if (key.lower() if lower else key) in names:
-            return KeyStatus.PRESENT, value
-    return (KeyStatus.MISSING if mapping.complete else KeyStatus.UNKNOWN), None
+            return Lookup(KeyStatus.PRESENT, value)
+    return _MISSING if mapping.complete else Lookup(KeyStatus.UNKNOWN, arg.value)
+
+
+def _lookup_on_object(names: tuple[str, ...], call: cst.Call, scope: Scope) -> Lookup:
+    """An SDK request object's header: `req.headers["PayPal-Request-Id"] = key` or `req.pay_pal_request_id(key)`
+    on the variable the call is assigned to."""
+    var = next((name for name, values in scope.assigns.items() if any(v is call for v in values)), None)
+    if var is None:
+        return _MISSING
+    for key, value in scope.items.get(f"{var}.headers", []):
+        if key.lower() in names:
+            return Lookup(KeyStatus.PRESENT, value)
+    squashed = {n.replace("-", "").replace("_", "") for n in names}
+    for method, setter in scope.calls_on.get(var, []):
+        if method.replace("_", "").lower() in squashed and setter.args:
+            return Lookup(KeyStatus.PRESENT, setter.args[0].value)
+    return _MISSING
+
+
+# Calls that make a scalar, never a mapping: `str(payment.amount)`, `Decimal(total)`.
+_SCALAR_CALLS = frozenset({"str", "int", "float", "Decimal", "format", "len", "round", "abs", "bool", "repr"})
 
 
 def _maybe_mapping(node: cst.BaseExpression) -> bool:
-    if isinstance(node, (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString, cst.Integer)):
+    if isinstance(
+        node, (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString, cst.Integer, cst.Float, cst.BinaryOperation)
+    ):
         return False
+    if isinstance(node, cst.Call):
+        return (dotted_name(node.func) or "").rsplit(".", 1)[-1] not in _SCALAR_CALLS
     name = (
         node.value
         if isinstance(node, cst.Name)
@@ -291,65 +359,12 @@ def _maybe_mapping(node: cst.BaseExpression) -> bool:
 
 
 def _match_http(call: cst.Call, scope: Scope, index: ModuleIndex) -> PspUse | None:
-    assert isinstance(call.func, cst.Attribute)
-    positional = [a.value for a in call.args if a.keyword is None and not a.star]
-    url_arg = keyword_arg(call, "url")
-    url: cst.BaseExpression | None = url_arg.value if url_arg is not None else None
-    if call.func.attr.value == "request":
-        method_arg = keyword_arg(call, "method")
-        method = method_arg.value if method_arg is not None else (positional[0] if positional else None)
-        if method is None or (string_value(method) or "").upper() != "POST":
-            return None
-        if url is None and len(positional) > 1:
-            url = positional[1]
-    elif url is None and positional:
-        url = positional[0]
+    url = url_argument(call, scope)
     if url is None:
         return None
     segments = url_segments(url_text(url, scope, index, 0))
-    entries = tuple(e for e in index.catalog.http if _path_matches(segments, e.segments))
+    entries = tuple(e for e in index.catalog.http if path_matches(segments, e.segments))
     if not entries:
         return None
     shown = "/".join("{id}" if s == "*" else s for s in entries[0].segments)
     return _with_key(f"POST …/{shown}", entries, call, scope, index, http=True)
-
-
-def url_text(node: cst.BaseExpression, scope: Scope, index: ModuleIndex, depth: int) -> str:
-    """The literal text of a URL expression, each dynamic part as "{}"."""
-    if depth > _MAX_DEPTH:
-        return "{}"
-    literal = string_value(node)
-    if literal is not None:
-        return literal
-    if isinstance(node, cst.FormattedString):
-        return "".join(
-            part.value if isinstance(part, cst.FormattedStringText) else "{}" for part in node.parts
-        )
-    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
-        return url_text(node.left, scope, index, depth + 1) + url_text(node.right, scope, index, depth + 1)
-    if isinstance(node, cst.Name):
-        values = scope.assigns.get(node.value) or index.module_scope.assigns.get(node.value) or []
-        if len(values) == 1:
-            return url_text(values[0], scope, index, depth + 1)
-    if isinstance(node, cst.Call) and isinstance(node.func, (cst.Name, cst.Attribute)):
-        name = node.func.value if isinstance(node.func, cst.Name) else node.func.attr.value
-        if name.endswith("join"):
-            return "/".join(url_text(a.value, scope, index, depth + 1).strip("/") for a in node.args)
-    return "{}"
-
-
-def url_segments(text: str) -> tuple[str, ...]:
-    path = text.split("?", 1)[0].split("#", 1)[0].rstrip("/")
-    return tuple(s for s in path.split("/") if s)
-
-
-def _path_matches(path: tuple[str, ...], pattern: tuple[str, ...]) -> bool:
-    if not pattern or len(path) < len(pattern):
-        return False
-    tail = path[-len(pattern) :]
-    for have, want in zip(tail, pattern, strict=True):
-        if want == "*":
-            continue
-        if have != want:
-            return False
-    return True

@@ -6,11 +6,12 @@ import libcst as cst
 
 from reviewbot.analyzers.python.rule import PythonRule
 from reviewbot.analyzers.python.rules.idempotency.catalog import PSP_TRIGGERS, psp_triggers
-from reviewbot.analyzers.python.rules.idempotency.psp import KeyStatus, psp_call_at
+from reviewbot.analyzers.python.rules.idempotency.psp import KeyStatus
 from reviewbot.analyzers.python.rules.idempotency.retries import retry_around
+from reviewbot.analyzers.python.rules.idempotency.sites import CallSite, psp_call_at
 from reviewbot.config import Config
-from reviewbot.core.findings import Severity
-from reviewbot.core.rules import Bad, Family, Good
+from reviewbot.core.findings import Confidence, Severity
+from reviewbot.core.rules import Bad, Evidence, Family, Good
 
 
 class PspCallWithoutIdempotencyKey(PythonRule):
@@ -42,6 +43,21 @@ class PspCallWithoutIdempotencyKey(PythonRule):
         "https://docs.adyen.com/development-resources/api-idempotency/",
         "https://stripe.com/blog/idempotency",
     )
+    evidence = (
+        Evidence(
+            Confidence.HIGH,
+            "a catalogued money-moving call (resolved through the file's imports, an SDK client, object or "
+            "request class, or a POST to a catalogued PSP path; made here or inside a same-module wrapper this "
+            "call runs with its arguments) whose arguments are all visible, `**self.attr` included, and carry "
+            "no key",
+        ),
+        Evidence(
+            Confidence.MEDIUM,
+            "the key could be inside an argument whose keys cannot be seen (`**kwargs` of a function no code of "
+            "the file calls, an options object from a parameter or an unknown call): no key is visible, none "
+            "is proven",
+        ),
+    )
     triggers = PSP_TRIGGERS
 
     @classmethod
@@ -56,6 +72,7 @@ class PspCallWithoutIdempotencyKey(PythonRule):
                 return stripe.PaymentIntent.capture(payment.intent_id, amount_to_capture=payment.amount_minor)
             """,
             line=5,
+            confidence=Confidence.HIGH,
         ),
         Bad(
             """
@@ -67,6 +84,7 @@ class PspCallWithoutIdempotencyKey(PythonRule):
                 return client.v1.refunds.create(params={"payment_intent": payment.intent_id, "amount": amount_minor})
             """,
             line=7,
+            confidence=Confidence.HIGH,
         ),
         Bad(
             """
@@ -77,6 +95,7 @@ class PspCallWithoutIdempotencyKey(PythonRule):
             """,
             line=3,
             path="payments/paypal_refunds.py",
+            confidence=Confidence.HIGH,
         ),
         Bad(
             """
@@ -90,6 +109,7 @@ class PspCallWithoutIdempotencyKey(PythonRule):
                 )
             """,
             line=5,
+            confidence=Confidence.HIGH,
         ),
         Bad(
             """
@@ -102,6 +122,58 @@ class PspCallWithoutIdempotencyKey(PythonRule):
                 return adyen.checkout.payments_api.payments(request)
             """,
             line=8,
+            confidence=Confidence.HIGH,
+        ),
+        Bad(
+            """
+            import stripe
+
+            class StripeProvider:
+                @property
+                def api_kwargs(self):
+                    return {"api_key": self.settings.secret_key, "stripe_account": self.settings.account_id}
+
+                def execute_refund(self, refund):
+                    return stripe.Refund.create(charge=refund.charge_id, amount=refund.amount_minor, **self.api_kwargs)
+            """,
+            line=10,
+            confidence=Confidence.HIGH,
+        ),
+        Bad(
+            """
+            import requests
+
+            class AcquirerClient:
+                def _post(self, path, body):
+                    return requests.post(f"{self.base_url}{path}", json=body, headers={"Authorization": self.token})
+
+                def refund(self, payment, amount_minor: int):
+                    return self._post("/v1/refunds", {"payment": payment.psp_id, "amount": amount_minor})
+            """,
+            line=9,
+            confidence=Confidence.HIGH,
+        ),
+        Bad(
+            """
+            from paypalcheckoutsdk.payments import CapturesRefundRequest
+
+            def refund_capture(client, capture_id, amount_text):
+                request = CapturesRefundRequest(capture_id)
+                request.request_body({"amount": {"value": amount_text, "currency_code": "EUR"}})
+                return client.execute(request)
+            """,
+            line=5,
+            confidence=Confidence.HIGH,
+        ),
+        Bad(
+            """
+            import stripe
+
+            def refund(charge_id, amount_minor: int, **options):
+                return stripe.Refund.create(charge=charge_id, amount=amount_minor, **options)
+            """,
+            line=5,
+            confidence=Confidence.MEDIUM,
         ),
         Good(
             """
@@ -143,6 +215,28 @@ class PspCallWithoutIdempotencyKey(PythonRule):
             """
             import stripe
 
+            class StripeProvider:
+                def _create_refund(self, **params):
+                    return stripe.Refund.create(api_key=self.secret_key, **params)
+
+                def execute_refund(self, refund):
+                    return self._create_refund(charge=refund.charge_id, idempotency_key=f"refund:{refund.id}")
+            """
+        ),
+        Good(
+            """
+            from paypalcheckoutsdk.payments import CapturesRefundRequest
+
+            def refund_capture(client, refund):
+                request = CapturesRefundRequest(refund.capture_id)
+                request.pay_pal_request_id(f"refund:{refund.id}")
+                return client.execute(request)
+            """
+        ),
+        Good(
+            """
+            import stripe
+
             def register_customer(user):
                 return stripe.Customer.create(email=user.email, metadata={"user_id": user.id})
             """
@@ -159,12 +253,32 @@ class PspCallWithoutIdempotencyKey(PythonRule):
 
     def visit_Call(self, node: cst.Call) -> None:
         site = psp_call_at(self.ctx, node)
-        if site is None or site.use.status != KeyStatus.MISSING:
+        if site is None or site.use.status == KeyStatus.PRESENT:
+            return
+        use = site.use
+        if use.status == KeyStatus.UNKNOWN:
+            function = self.ctx.enclosing_function()
+            if use.forwarded and not site.via and function is not None and site.index.is_called(function):
+                return  # the key comes from this function's callers, which are judged at their calls
+            hidden = _shown(use.hidden, site, node)
+            self.report(
+                node,
+                f"{site.label} {use.verb} with {hidden}, whose keys cannot be seen: no {use.wanted} is visible",
+                severity=use.severity,
+                confidence=Confidence.MEDIUM,
+            )
             return
         if retry_around(self.ctx.parents, node, site.index) is not None:
             return  # RB304 reports a keyless call inside a retry
-        self.report(
-            node,
-            f"`{site.use.label}` {site.use.verb} without {site.use.wanted}",
-            severity=site.use.severity,
-        )
+        self.report(node, f"{site.label} {use.verb} without {use.wanted}", severity=use.severity)
+
+
+def _shown(hidden: cst.BaseExpression | None, site: CallSite, call: cst.Call) -> str:
+    """The argument that may hold the key, as written (`**self.options`), or what the wrapper receives."""
+    if hidden is None:
+        return "arguments"
+    text = site.index.module.code_for_node(hidden)
+    if "__caller_value__" in text or len(text) > 60:
+        return "arguments from its caller" if site.via else "arguments"
+    stars = next((arg.star for arg in call.args if arg.value is hidden and isinstance(arg.star, str)), "")
+    return f"`{stars}{text}`"

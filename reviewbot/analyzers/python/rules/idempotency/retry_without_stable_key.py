@@ -7,11 +7,12 @@ import libcst as cst
 from reviewbot.analyzers.python.rule import PythonRule
 from reviewbot.analyzers.python.rules.idempotency.catalog import PSP_TRIGGERS, psp_triggers
 from reviewbot.analyzers.python.rules.idempotency.keys import instability
-from reviewbot.analyzers.python.rules.idempotency.psp import KeyStatus, psp_call_at
+from reviewbot.analyzers.python.rules.idempotency.psp import KeyStatus
 from reviewbot.analyzers.python.rules.idempotency.retries import retry_around
+from reviewbot.analyzers.python.rules.idempotency.sites import psp_call_at
 from reviewbot.config import Config
-from reviewbot.core.findings import Severity
-from reviewbot.core.rules import Bad, Family, Good
+from reviewbot.core.findings import Confidence, Severity
+from reviewbot.core.rules import Bad, Evidence, Family, Good
 
 
 class RetryWithoutStableKey(PythonRule):
@@ -42,6 +43,14 @@ class RetryWithoutStableKey(PythonRule):
         "https://stripe.com/blog/idempotency",
         "https://medium.com/airbnb-engineering/avoiding-double-payments-in-a-distributed-payments-system-2981f6b070bb",
     )
+    evidence = (
+        Evidence(
+            Confidence.HIGH,
+            "a catalogued money-moving call (here or in a same-module wrapper) is re-run by a retry loop whose "
+            "handler lets it go round again, a retry decorator, Celery `autoretry_for`/`self.retry()` or a "
+            "dramatiq actor, with no key or a key built from the retry counter",
+        ),
+    )
     triggers = PSP_TRIGGERS
 
     @classmethod
@@ -58,6 +67,7 @@ class RetryWithoutStableKey(PythonRule):
                 return stripe.PaymentIntent.create(amount=order.amount_minor, currency=order.currency, confirm=True)
             """,
             line=7,
+            confidence=Confidence.HIGH,
         ),
         Bad(
             """
@@ -72,6 +82,7 @@ class RetryWithoutStableKey(PythonRule):
                         time.sleep(2 ** attempt)
             """,
             line=8,
+            confidence=Confidence.HIGH,
         ),
         Bad(
             """
@@ -89,6 +100,7 @@ class RetryWithoutStableKey(PythonRule):
                     raise self.retry(exc=exc)
             """,
             line=11,
+            confidence=Confidence.HIGH,
         ),
         Bad(
             """
@@ -104,6 +116,7 @@ class RetryWithoutStableKey(PythonRule):
                         continue
             """,
             line=8,
+            confidence=Confidence.HIGH,
         ),
         Good(
             """
@@ -150,7 +163,7 @@ class RetryWithoutStableKey(PythonRule):
             if retry is not None:
                 self.report(
                     node,
-                    f"`{site.use.label}` is retried by {retry.description} without {site.use.wanted}",
+                    f"{site.label} is retried by {retry.description} without {site.use.wanted}",
                     severity=site.use.severity,
                 )
             return
@@ -163,7 +176,7 @@ class RetryWithoutStableKey(PythonRule):
         where = f" of {retry.description}" if retry is not None else ""
         via = f" via {found.via}" if found.via else ""
         self.report(
-            site.use.key,
-            f"idempotency key of `{site.use.label}` changes with the retry counter {found.source}{where}{via}",
+            node if site.via else site.use.key,
+            f"idempotency key of {site.label} changes with the retry counter {found.source}{where}{via}",
             severity=site.use.severity,
         )
