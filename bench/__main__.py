@@ -1,4 +1,7 @@
-"""`python -m bench [speed|sql|gate|types|noise|scenarios|all]`: speed and noise, side by side, in one run."""
+"""`python -m bench [speed|sql|gate|types|noise|scenarios|realcode|all]`: speed and noise, side by side, in one run.
+
+`realcode` (not part of `all`) scores the real corpora against hand judgements; `python -m bench realcode -h`.
+"""
 
 from __future__ import annotations
 
@@ -150,9 +153,16 @@ def noise() -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("what", choices=("speed", "sql", "gate", "types", "noise", "scenarios", "all"), nargs="?", default="all")
+    parser.add_argument(
+        "what", choices=("speed", "sql", "gate", "types", "noise", "scenarios", "realcode", "all"), nargs="?", default="all"
+    )
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--corpus", default="saleor", choices=[c.name for c in CORPORA])
+    if sys.argv[1:2] == ["realcode"]:
+        from bench.realcode import main as realcode_main
+
+        realcode_main(sys.argv[2:])
+        return
     args = parser.parse_args()
     if args.what in ("speed", "all"):
         speed(args.runs, args.corpus)
