@@ -8,7 +8,7 @@ import pytest
 
 from reviewbot.analyzers.python.rules.exceptions import EXCEPTIONS_RULES
 from reviewbot.config import Config, IdempotencyConfig, PspCall
-from reviewbot.core.findings import Finding, Severity
+from reviewbot.core.findings import Confidence, Finding, Severity
 from tests.analyzers.python.rules.family import marked, run_family
 
 REGRESSIONS = Path(__file__).parents[3] / "regressions" / "exceptions"
@@ -78,10 +78,11 @@ class TestRB202SwallowedBroadException:
             """
         )
         assert finding.rule == "RB202"
-        assert (
-            finding.message
-            == "`except BaseException` swallows the error: the handler only does `return None`"
+        assert finding.message == (
+            "`except BaseException` swallows the error: the handler only does `return None`, "
+            "around money value `balance()`"
         )
+        assert finding.confidence is Confidence.MEDIUM
         assert (finding.line, finding.span.column) == (4, 12)
 
     def test_print_and_traceback_count_as_leaving_a_trace_for_broad_handlers(self):
@@ -221,7 +222,11 @@ class TestRB204JumpInFinally:
             """
         )
         assert (finding.rule, finding.line, finding.span.column) == ("RB204", 5, 9)
-        assert finding.message == "`return` in `finally` discards any exception being raised"
+        assert finding.message == (
+            "`return` in `finally` discards any exception being raised, from a block that moves money with "
+            "`gateway.refund`"
+        )
+        assert finding.confidence is Confidence.HIGH
 
     def test_jump_in_nested_finally_is_reported_once(self):
         assert codes_and_lines(

@@ -8,7 +8,7 @@ import libcst as cst
 
 from reviewbot.analyzers.python.names import call_chain
 from reviewbot.analyzers.python.rule import PythonRule
-from reviewbot.analyzers.python.rules.security._card import keyword_carries_card, find_card_data
+from reviewbot.analyzers.python.rules.security._card import find_card_data, keyword_carries_card
 from reviewbot.config import split_words
 from reviewbot.core.findings import Severity
 from reviewbot.core.rules import Bad, Family, Good
