@@ -3,7 +3,7 @@ session, a parameter handed in by the caller; and whether a node sits in an asse
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import libcst as cst
 
@@ -24,6 +24,11 @@ INPUT_PARTS = frozenset(
 # FastAPI/Starlette parameter defaults that bind a request part to a handler parameter.
 PARAM_SOURCES = frozenset({"Header", "Query", "Body", "Cookie", "Form", "Path"})
 _SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+
+
+def enclosing_functions(ctx: FileContext) -> list[cst.FunctionDef]:
+    """The functions around the node being visited, innermost first."""
+    return [p for p in reversed(ctx.parents) if isinstance(p, cst.FunctionDef)]
 
 
 def is_in_assertion(ctx: FileContext) -> bool:
@@ -52,20 +57,60 @@ def _request_chain(node: cst.BaseExpression) -> list[str] | None:
     return None
 
 
-def is_request_input(node: cst.BaseExpression, function: cst.FunctionDef | None) -> bool:
-    """`request.headers["X-Signature"]`, `request.GET.get("token")`, a local assigned from one, or a handler
-    parameter bound to a header or query value."""
+def is_request_input(
+    node: cst.BaseExpression, scopes: cst.FunctionDef | Sequence[cst.FunctionDef] | None, depth: int = 0
+) -> bool:
+    """`request.headers["X-Signature"]`, `request.GET.get("token")`, a local assigned from one (in this function
+    or an enclosing one), or a handler parameter bound to a header or query value."""
+    functions = (scopes,) if isinstance(scopes, cst.FunctionDef) else tuple(scopes or ())
     rest = _request_chain(node)
     if rest is not None:
         return any(part in INPUT_PARTS for part in rest)
+    if depth > 3:
+        return False
+    if isinstance(node, cst.Await):
+        return is_request_input(node.expression, functions, depth + 1)
     if isinstance(node, cst.Call):
-        # `base64.b64decode(request.headers["X-Hmac"])`, `str(request.GET.get("sig"))`
-        return any(is_request_input(arg.value, function) for arg in node.args)
-    if isinstance(node, cst.Name) and function is not None:
-        if node.value in _header_params(function):
+        # `base64.b64decode(request.headers["X-Hmac"])`, `str(request.GET.get("sig"))`, `_str(body, "pan")`,
+        # `payload.get("card")`; but not `stripe.Source.retrieve(request.GET["id"])`: a fetched object
+        if _is_digest(node):
+            return False  # an HMAC or hash of the body is the value to check against, not the input
+        receiver = node.func.value if isinstance(node.func, cst.Attribute) else None
+        if receiver is not None and is_request_input(receiver, functions, depth + 1):
             return True
-        return any(is_request_input(value, None) for value in assigned_values(function, node.value))
+        if _is_lookup(node):
+            return False
+        return any(is_request_input(a.value, functions, depth + 1) for a in node.args)
+    if isinstance(node, cst.Subscript | cst.Attribute):
+        return is_request_input(node.value, functions, depth + 1)
+    if isinstance(node, cst.Name):
+        for function in functions:
+            if node.value in _header_params(function):
+                return True
+            values = list(assigned_values(function, node.value))
+            if values:
+                return any(is_request_input(value, functions, depth + 1) for value in values)
     return False
+
+
+# Calls whose result is a record or an object fetched with the input, not the input itself.
+_LOOKUP_VERBS = frozenset({"retrieve", "get", "fetch", "find", "lookup", "load", "filter", "first", "one", "query",
+                           "select", "search", "list", "objects"})
+
+
+def _is_lookup(call: cst.Call) -> bool:
+    chain = call_chain(call.func) or ""
+    parts = chain.split(".")
+    words = {w for part in parts for w in split_words(part)}
+    return bool(words & _LOOKUP_VERBS) and not chain.startswith(("json.", "base64.", "binascii."))
+
+
+_DIGEST_WORDS = frozenset({"hmac", "hashlib", "sha256", "sha1", "sha512", "md5", "digest", "hexdigest", "sign"})
+
+
+def _is_digest(call: cst.Call) -> bool:
+    chain = call_chain(call.func) or ""
+    return bool({w for part in chain.split(".") for w in split_words(part)} & _DIGEST_WORDS)
 
 
 def is_session_value(node: cst.BaseExpression) -> bool:

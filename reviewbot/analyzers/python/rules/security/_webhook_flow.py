@@ -262,10 +262,15 @@ class Tracer:
                 flow.decision = f"dispatches it to `{target}`, which {inner.decision}"
                 return
 
-    def _branch(self, test: cst.BaseExpression, node: cst.CSTNode, flow: Flow) -> None:
+    def _branch(self, test: cst.BaseExpression, node: cst.If | cst.While | cst.Match, flow: Flow) -> None:
+        """A money action in a branch the event type selects: the `if` body or its `else` (an `elif` has a
+        test of its own), or a `case` of a `match` on the type."""
         if not self._has_event_read(test, flow):
             return
-        for call in calls_in(node):
+        blocks: list[cst.CSTNode] = [node] if isinstance(node, cst.Match) else [node.body]
+        if isinstance(node, cst.If | cst.While) and isinstance(node.orelse, cst.Else):
+            blocks.append(node.orelse)
+        for call in (c for block in blocks for c in calls_in(block)):
             action = money_action(call, self.ctx)
             if action is not None:
                 flow.decision = f"calls `{action}` on the unverified event type"

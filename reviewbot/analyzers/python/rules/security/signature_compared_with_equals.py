@@ -7,6 +7,7 @@ import libcst as cst
 from reviewbot.analyzers.python.names import call_chain, string_value
 from reviewbot.analyzers.python.rule import FileContext, PythonRule
 from reviewbot.analyzers.python.rules.security._request import (
+    enclosing_functions,
     is_in_assertion,
     is_parameter,
     is_request_input,
@@ -218,7 +219,8 @@ def has_signature(signature: str | None) -> bool:
         """How sure the rule is that one side is attacker-supplied and the other a secret; None: no timing oracle."""
         function = self.ctx.enclosing_function()
         sides = (left, right)
-        inputs = [is_request_input(side, function) for side in sides]
+        scopes = enclosing_functions(self.ctx)
+        inputs = [is_request_input(side, scopes) for side in sides]
         if all(inputs) or any(is_session_value(side) for side in sides):
             return None  # both from the request, or the requester's own session value: nothing to leak
         code = self.ctx.module.code_for_node
