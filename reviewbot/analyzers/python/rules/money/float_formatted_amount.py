@@ -211,7 +211,7 @@ class FloatFormattedAmount(PythonRule):
         else:
             return
         reach = Tracer(self.ctx).reach(formatting)
-        if reach is not None and reach.why.startswith("it is only formatted"):
+        if reach is not None and reach.why == "it is only formatted into text":
             reach = None  # the format itself, not where the string goes
         level = reach.level if reach is not None else Confidence.MEDIUM
         self.report(expr, message + (reach.clause() if reach is not None else ""), confidence=level)

@@ -18,8 +18,6 @@ from reviewbot.core.findings import Confidence, Severity
 from reviewbot.core.rules import Bad, Evidence, Family, Good
 
 _ARITHMETIC = (cst.Add, cst.Subtract, cst.Multiply, cst.Divide)
-# Reach clauses that mean "written to a column": a literal arrives there with its written digits.
-_STORED = ("it is stored in", "it is written by")
 
 
 class FloatLiteralAmount(PythonRule):
@@ -168,7 +166,7 @@ class FloatLiteralAmount(PythonRule):
     ) -> tuple[Confidence, str]:
         tracer = Tracer(self.ctx)
         reach = tracer.reach_name(name, parent) if isinstance(parent, cst.Param) else tracer.reach(literal)
-        if reach is not None and reach.why.startswith(_STORED):
+        if reach is not None and reach.kind == "store":
             # Django's DecimalField and SQLAlchemy's Numeric turn a literal back into its written digits
             return Confidence.LOW, "; it is only stored as written, which a decimal column keeps exact"
         if reach is not None:

@@ -133,7 +133,7 @@ class HardCodedMinorUnitFactor(PythonRule):
             return
         whole = self._made_whole(node)
         reach = Tracer(self.ctx).reach(whole if whole is not None else node)
-        high = reach is not None and reach.level is Confidence.HIGH and not reach.why.startswith("then")
+        high = reach is not None and reach.level is Confidence.HIGH and reach.kind != "exact"
         if not (whole is not None or high):
             return
         text = flow.text(amount)

@@ -47,6 +47,7 @@ class Reach:
 
     level: Confidence
     why: str
+    kind: str = ""  # "psp", "store", "compare", "exact", "display"
 
     def clause(self) -> str:
         return f"; {self.why}" if self.why else ""
@@ -181,20 +182,20 @@ class Tracer:
         if isinstance(call.func, cst.Name) and name == "round":
             if len(call.args) > 1:
                 return None, True
-            return Reach(Confidence.HIGH, "then rounded to an integer amount by `round(…)`"), False
+            return Reach(Confidence.HIGH, "then rounded to an integer amount by `round(…)`", "exact"), False
         if isinstance(call.func, cst.Name) and name == "int":
-            return Reach(Confidence.HIGH, "then truncated to an integer amount by `int(…)`"), False
+            return Reach(Confidence.HIGH, "then truncated to an integer amount by `int(…)`", "exact"), False
         if is_decimal_constructor(call.func, self.ctx.imports) or "decimal" in split_words(name):
-            return Reach(Confidence.HIGH, f"then made the Decimal amount by `{chain}(…)`"), False
+            return Reach(Confidence.HIGH, f"then made the Decimal amount by `{chain}(…)`", "exact"), False
         money, strong = money_call_strength(call, self.ctx.imports, self.ctx.config)
         if money is not None and strong:
-            return Reach(Confidence.HIGH, f"it reaches `{money}`"), False
+            return Reach(Confidence.HIGH, f"it reaches `{money}`", "psp"), False
         if payment_write(call) is not None:
-            return Reach(Confidence.HIGH, f"it is written by `{chain}`"), False
+            return Reach(Confidence.HIGH, f"it reaches `{chain}`", "store"), False
         if name in ORM_WRITES and keyword is not None and self.ctx.config.is_money_name(keyword):
-            return Reach(Confidence.HIGH, f"it is stored in column `{keyword}` by `{chain}`"), False
+            return Reach(Confidence.HIGH, f"it is stored in column `{keyword}` by `{chain}`", "store"), False
         if name in DISPLAY_CALLS or is_reporting_call(call):
-            return Reach(Confidence.LOW, f"it is only serialised for display by `{chain}`"), False
+            return Reach(Confidence.LOW, f"it is only serialised for display by `{chain}`", "display"), False
         if name in _CONTAINER_ADDS and isinstance(call.func, cst.Attribute) and isinstance(call.func.value, cst.Name):
             holder = call.func.value.value
             return self._uses(holder, call, scope, steps + 1), False
@@ -207,7 +208,7 @@ class Tracer:
                 return self._compared(comparison, child)
             return None
         if isinstance(parent, cst.FormattedStringExpression):
-            return Reach(Confidence.LOW, "it is only formatted into text")
+            return Reach(Confidence.LOW, "it is only formatted into text", "display")
         if isinstance(parent, cst.Assign | cst.AnnAssign | cst.AugAssign) and child is parent.value:
             target = parent.targets[0].target if isinstance(parent, cst.Assign) else parent.target
             return self._stored(target, parent, scope, steps)
@@ -221,7 +222,7 @@ class Tracer:
             if operand is child or _contains(child, operand):
                 continue
             if self.flow.value(operand).money:
-                return Reach(Confidence.HIGH, f"it is compared with amount `{self.flow.text(operand)}`")
+                return Reach(Confidence.HIGH, f"it is compared with amount `{self.flow.text(operand)}`", "compare")
         return None
 
     def _stored(self, target: cst.CSTNode, statement: cst.CSTNode, scope: _Scope, steps: int) -> Reach | None:
@@ -231,7 +232,7 @@ class Tracer:
             holder = target.value
             attr = target.attr.value
             if isinstance(holder, cst.Name) and self._saved_after(holder.value, statement, scope):
-                return Reach(Confidence.HIGH, f"it is stored in `{holder.value}.{attr}` and saved")
+                return Reach(Confidence.HIGH, f"it is stored in `{holder.value}.{attr}` and saved", "store")
             return None
         if isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
             return self._uses(target.value.value, statement, scope, steps + 1)
