@@ -293,11 +293,11 @@ CONFIDENCE_CASES = {
         """,
         "RB102", 2, "high",
     ),
-    "a vote count named total is money by name only": (
+    "a money name alone is medium": (
         """\
-        def poll_result(poll):
-            total_votes = float(poll.yes + poll.no)
-            return poll.yes / total_votes
+        def unit_price(line):
+            price = float(line.price)
+            return price
         """,
         "RB102", 2, "medium",
     ),
@@ -352,6 +352,22 @@ def test_the_message_says_where_the_float_goes():
         if f.rule == "RB102"
     ]
     assert finding.message == "money value `request.POST[\"amount\"]` is converted to float; it reaches `refunds.create`"
+
+
+COUNT_NAMES = {
+    "votes": "def ratio(review):\n    total_votes = float(review.up + review.down)\n    return review.up / total_votes\n",
+    "halved count": "def up_votes(self):\n    return int((self.total_votes + self.delta_votes) / 2)\n",
+    "remaining seats": "def fill(event):\n    remaining_seats = float(event.capacity)\n    return remaining_seats\n",
+}
+
+
+@pytest.mark.parametrize("source", COUNT_NAMES.values(), ids=COUNT_NAMES.keys())
+def test_a_quantifier_before_a_counted_plural_is_a_count_not_money(source):
+    assert findings_for(source) == []
+
+
+def test_the_quantifier_after_its_noun_is_still_money():
+    assert codes("def f(order):\n    order_total = float(order.sum)\n    return order_total\n") == ["RB102"]
 
 
 MINOR_UNIT_LOOKALIKES = {

@@ -22,6 +22,14 @@ from reviewbot.core.findings import Confidence, Severity
 from reviewbot.core.rules import Bad, Evidence, Family, Good
 
 
+# Errors a provider answers when it refused the request: the outcome is known (no money moved), unlike a
+# timeout or a connection error after which the charge may or may not exist.
+REFUSAL_ERRORS = frozenset(
+    {"CardError", "InvalidRequestError", "AuthenticationError", "PermissionError", "SignatureVerificationError",
+     "IdempotencyError", "AdyenAPIInvalidPermission"}
+)
+
+
 class SwallowedPspError(PythonRule):
     code = "RB205"
     name = "swallowed-psp-error"
@@ -62,11 +70,27 @@ class SwallowedPspError(PythonRule):
         Evidence(
             Confidence.MEDIUM,
             "the caught class is the project's own payment error (`PaymentException`), which its code often "
-            "raises after recording the failure, or the provider call names no money resource "
-            "(`stripe.ApplePayDomain.create`)",
+            "raises after recording the failure; or a refusal whose outcome is known, nothing moved "
+            "(`CardError`, `InvalidRequestError`), so only the decline is hidden; or the provider call names no "
+            "money resource (`stripe.ApplePayDomain.create`)",
         ),
     )
     examples = (
+        Bad(
+            """\
+            import stripe
+
+            def charge_order(order):
+                try:
+                    return stripe.PaymentIntent.create(
+                        amount=order.total_minor, currency=order.currency, idempotency_key=f"order:{order.id}"
+                    )
+                except stripe.error.APIConnectionError:
+                    return None
+            """,
+            line=8,
+            confidence=Confidence.HIGH,
+        ),
         Bad(
             """\
             import stripe
@@ -80,7 +104,7 @@ class SwallowedPspError(PythonRule):
                     return None
             """,
             line=8,
-            confidence=Confidence.HIGH,
+            confidence=Confidence.MEDIUM,
         ),
         Bad(
             """\
@@ -218,6 +242,8 @@ class SwallowedPspError(PythonRule):
     def _evidence(self, body: cst.BaseSuite, caught: str, broad: bool) -> tuple[Confidence, str]:
         if not broad and not is_sdk_error(caught):
             return Confidence.MEDIUM, f" (`{caught}` is the project's own error: its raiser may have recorded the failure)"
+        if not broad and caught.rsplit(".", 1)[-1] in REFUSAL_ERRORS:
+            return Confidence.MEDIUM, " (the provider refused the request, so no money moved)"
         effect = block_effect(body, self.ctx)
         if effect is None or effect.kind is not EffectKind.MOVES_MONEY:
             return Confidence.MEDIUM, " (the provider call names no money resource)"

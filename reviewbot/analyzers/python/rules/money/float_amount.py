@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import libcst as cst
 
-from reviewbot.analyzers.python.names import dotted_name, string_value
+from reviewbot.analyzers.python.names import dotted_name, iter_descendants, string_value
 from reviewbot.analyzers.python.rule import PythonRule
 from reviewbot.analyzers.python.rules.money.reach import Reach, Tracer
 from reviewbot.analyzers.python.rules.money.shapes import has_float_type
+from reviewbot.analyzers.python.rules.money.values import is_money_name
 from reviewbot.config import split_words
 from reviewbot.core.findings import Confidence, Severity
 from reviewbot.core.rules import Bad, Evidence, Family, Good
@@ -37,7 +38,11 @@ class FloatAmount(PythonRule):
             "amount; a function whose callers here do that), or it is declared next to a `currency` field or "
             "parameter: an amount paired with a currency is money whatever it is called",
         ),
-        Evidence(Confidence.MEDIUM, "the name says money and nothing else is in sight"),
+        Evidence(
+            Confidence.MEDIUM,
+            "the name says money and nothing else is in sight, or the annotation also admits Decimal or int "
+            "(`Decimal | float`), a convenience for callers",
+        ),
         Evidence(Confidence.LOW, "the value is only serialised for display (a chart point, a JSON export)"),
     )
     examples = (
@@ -135,10 +140,13 @@ class FloatAmount(PythonRule):
     )
 
     def _check(self, name: str, annotation: cst.BaseExpression, what: str, node: cst.CSTNode, **where: object) -> None:
-        if not (self.config.is_money_name(name) and has_float_type(annotation)):
+        if not (is_money_name(self.config, name) and has_float_type(annotation)):
             return
         reach = self._reach(name, node, **where)
         level = reach.level if reach is not None else Confidence.MEDIUM
+        if level is Confidence.HIGH and _also_exact(annotation):
+            # `Decimal | float | int`: a convenience for callers, the float is one accepted form among exact ones
+            level = Confidence.MEDIUM
         self.report(annotation, f"{what} `{name}` is annotated as float{reach.clause() if reach else ''}", confidence=level)
 
     def _reach(self, name: str, node: cst.CSTNode, **where: object) -> Reach | None:
@@ -200,6 +208,16 @@ class FloatAmount(PythonRule):
         names = [key for key, _ in pairs]
         for key, value in pairs:
             self._check(key, value, "money field", node, siblings=names)
+
+
+def _also_exact(annotation: cst.BaseExpression) -> bool:
+    """The annotation also admits Decimal or int (`Optional[Union[Decimal, float, int]]`)."""
+    names = {
+        (dotted_name(n) or "").rsplit(".", 1)[-1]
+        for n in (annotation, *iter_descendants(annotation))
+        if isinstance(n, cst.Name | cst.Attribute)
+    }
+    return bool(names & {"Decimal", "int"})
 
 
 def _class_fields(cls: cst.ClassDef) -> list[str]:

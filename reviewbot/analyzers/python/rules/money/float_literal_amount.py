@@ -13,7 +13,7 @@ from reviewbot.analyzers.python.rules.money.shapes import (
     has_float_type,
     is_inside_reporting_call,
 )
-from reviewbot.analyzers.python.rules.money.values import Num
+from reviewbot.analyzers.python.rules.money.values import Num, is_money_name
 from reviewbot.core.findings import Confidence, Severity
 from reviewbot.core.rules import Bad, Evidence, Family, Good
 
@@ -151,7 +151,7 @@ class FloatLiteralAmount(PythonRule):
         parent = parents[index]
         name = self._landing_name(parent, literal, index)
         if name is not None:
-            if self.config.is_money_name(name):
+            if is_money_name(self.config, name):
                 text = self.ctx.module.code_for_node(literal)
                 level, why = self._landing_evidence(name, literal, parent)
                 self.report(literal, f"money value `{name}` gets float literal {text}{why}", confidence=level)

@@ -8,7 +8,13 @@ from reviewbot.analyzers.python.names import call_chain, string_value, target_na
 from reviewbot.analyzers.python.rule import PythonRule
 from reviewbot.analyzers.python.rules.exceptions.effects import PAYMENT_NOUNS
 from reviewbot.analyzers.python.rules.money.shapes import is_mapped_float
-from reviewbot.analyzers.python.rules.money.values import Num, call_name, column_type_num, positional_args
+from reviewbot.analyzers.python.rules.money.values import (
+    Num,
+    call_name,
+    column_type_num,
+    is_money_name,
+    positional_args,
+)
 from reviewbot.config import Config, split_words
 from reviewbot.core.findings import Confidence, Severity
 from reviewbot.core.rules import Bad, Evidence, Family, Good
@@ -166,7 +172,7 @@ class FloatMoneyColumn(PythonRule):
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         name = target_name(node.target)
-        if name is not None and self.config.is_money_name(name) and is_mapped_float(node.annotation.annotation):
+        if name is not None and is_money_name(self.config, name) and is_mapped_float(node.annotation.annotation):
             level, why = self._evidence()
             self.report(node.annotation, f"money column `{name}` is mapped as float{why}", confidence=level)
 
@@ -181,7 +187,7 @@ class FloatMoneyColumn(PythonRule):
         args = positional_args(node)
         column = string_value(args[0]) if args else None
         name = column or self._assigned_name(node)
-        if name is None or not self.config.is_money_name(name) or self._in_migration():
+        if name is None or not is_money_name(self.config, name) or self._in_migration():
             return
         parent = self.ctx.parent
         if isinstance(parent, cst.AnnAssign) and is_mapped_float(parent.annotation.annotation):
@@ -197,7 +203,7 @@ class FloatMoneyColumn(PythonRule):
         if kind == "Float" and not chain.endswith("fields.Float"):
             return  # marshmallow's `fields.Float`; a bare `Float(...)` is a SQLAlchemy type
         name = self._assigned_name(node)
-        if name is None or not self.config.is_money_name(name) or self._in_migration():
+        if name is None or not is_money_name(self.config, name) or self._in_migration():
             return
         level, why = self._evidence()
         self.report(node, f"money field `{name}` is a {chain.rsplit('.', 1)[-1]}{why}", confidence=level)
@@ -284,6 +290,6 @@ def _has_currency_or_exact_amounts(cls: cst.ClassDef, config: Config) -> bool:
             if "currency" in split_words(name):
                 return True
             if isinstance(value, cst.Call) and (call_name(value.func) or "").endswith(("DecimalField", "IntegerField")):
-                if config.is_money_name(name):
+                if is_money_name(config, name):
                     return True
     return False

@@ -8,7 +8,11 @@ from reviewbot.analyzers.python.names import call_chain, iter_descendants
 from reviewbot.analyzers.python.rule import PythonRule
 from reviewbot.analyzers.python.rules.money.flow import Flow
 from reviewbot.analyzers.python.rules.money.reach import Tracer
-from reviewbot.analyzers.python.rules.money.values import MINOR_UNIT_WORDS, is_decimal_constructor, positional_args
+from reviewbot.analyzers.python.rules.money.values import (
+    MINOR_UNIT_WORDS,
+    is_decimal_constructor,
+    positional_args,
+)
 from reviewbot.config import split_words
 from reviewbot.core.findings import Confidence, Severity
 from reviewbot.core.rules import Bad, Evidence, Family, Good
@@ -110,6 +114,14 @@ class HardCodedMinorUnitFactor(PythonRule):
         ),
         Good(
             """\
+            def sepa_transfers(export):
+                if export.currency != "EUR":
+                    raise ValueError("SEPA transfers are in euro only")
+                return [{"iban": row.iban, "amount": int(row.amount * 100)} for row in export.rows]
+            """
+        ),
+        Good(
+            """\
             def major_units(amount_minor: int) -> Decimal:
                 return Decimal(amount_minor) / 100
             """
@@ -183,6 +195,8 @@ class HardCodedMinorUnitFactor(PythonRule):
         function = self.ctx.enclosing_function()
         scope: cst.CSTNode = function if function is not None else self.ctx.module
         for sub in iter_descendants(scope):
+            if isinstance(sub, cst.Comparison) and _pins_currency(sub):
+                return True  # `if export.currency != "EUR": raise ...`: the code only ever sees that currency
             if not isinstance(sub, cst.Name):
                 continue
             words = set(split_words(sub.value))
@@ -217,6 +231,23 @@ def _is_hundred(node: cst.BaseExpression, imports: dict[str, str]) -> bool:
         if isinstance(arg, cst.SimpleString):
             return arg.evaluated_value in ("100", "100.0", "1E+2", "1e2")
         return _is_hundred(arg, imports)
+    return False
+
+
+def _pins_currency(comparison: cst.Comparison) -> bool:
+    """`currency != "EUR"`, `order.currency == "usd"`, `currency in ("EUR", "USD")`."""
+    operands = [comparison.left, *(t.comparator for t in comparison.comparisons)]
+    named = any("currency" in split_words(call_chain(o) or "") for o in operands)
+    codes = any(_is_currency_code(o) for o in operands)
+    return named and codes
+
+
+def _is_currency_code(node: cst.BaseExpression) -> bool:
+    if isinstance(node, cst.SimpleString):
+        value = node.evaluated_value
+        return isinstance(value, str) and len(value) == 3 and value.isalpha()
+    if isinstance(node, cst.Tuple | cst.List | cst.Set):
+        return bool(node.elements) and all(_is_currency_code(e.value) for e in node.elements)
     return False
 
 

@@ -20,7 +20,7 @@ from reviewbot.analyzers.python.rules.exceptions.effects import payment_write
 from reviewbot.analyzers.python.rules.exceptions.money_calls import money_call_strength
 from reviewbot.analyzers.python.rules.money.flow import Flow
 from reviewbot.analyzers.python.rules.money.shapes import is_reporting_call
-from reviewbot.analyzers.python.rules.money.values import is_decimal_constructor
+from reviewbot.analyzers.python.rules.money.values import is_decimal_constructor, is_money_name
 from reviewbot.config import split_words
 from reviewbot.core.findings import Confidence
 
@@ -192,7 +192,7 @@ class Tracer:
             return Reach(Confidence.HIGH, f"it reaches `{money}`", "psp"), False
         if payment_write(call) is not None:
             return Reach(Confidence.HIGH, f"it reaches `{chain}`", "store"), False
-        if name in ORM_WRITES and keyword is not None and self.ctx.config.is_money_name(keyword):
+        if name in ORM_WRITES and keyword is not None and is_money_name(self.ctx.config, keyword):
             return Reach(Confidence.HIGH, f"it is stored in column `{keyword}` by `{chain}`", "store"), False
         if name in DISPLAY_CALLS or is_reporting_call(call):
             return Reach(Confidence.LOW, f"it is only serialised for display by `{chain}`", "display"), False
