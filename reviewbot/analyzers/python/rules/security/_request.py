@@ -114,9 +114,10 @@ def _is_digest(call: cst.Call) -> bool:
 
 
 def is_session_value(node: cst.BaseExpression) -> bool:
-    """`request.session["oauth_state"]`: a value kept for this requester, not a secret shared with the world."""
+    """`request.session["oauth_state"]`, `request.user.api_token`: a value kept for this requester, not a
+    secret shared with the world; guessing it only tells the requester what they already hold."""
     rest = _request_chain(node)
-    return rest is not None and "session" in rest
+    return rest is not None and bool({"session", "user"} & set(rest))
 
 
 def is_parameter(node: cst.BaseExpression, function: cst.FunctionDef | None) -> bool:

@@ -17,7 +17,9 @@ from reviewbot.config import split_words
 
 # Calls that verify a payload: Stripe construct_event/verify_header, hmac.compare_digest, Adyen
 # is_valid_hmac_notification, PayPal verify_webhook_signature, project helpers named verify_*.
-VERIFYING_FRAGMENTS = ("construct_event", "verify", "compare_digest", "hmac", "signature", "webhook_notification.parse")
+VERIFYING_FRAGMENTS = (
+    "construct_event", "verify", "compare_digest", "hmac", "signature", "webhook_notification.parse", "authenticat",
+)
 PARSING_CALLS = frozenset({"loads", "json", "get_json", "construct_from", "model_validate", "model_validate_json",
                            "parse_obj", "parse_raw"})
 BODY_ATTRIBUTES = frozenset({"json", "data", "body", "POST", "get_json", "get_data"})
