@@ -189,3 +189,32 @@ class TestRB70xEvidence:
                 return HttpResponse(status=200)
             """
         ) == []
+
+    def test_posted_form_data_compared_with_a_computed_hash_is_high(self):
+        findings = findings_for(
+            """\
+            class NotificationForm(forms.Form):
+                def clean(self):
+                    digest = hashlib.sha256(self.shop_pin + self.cleaned_data["operation"]).hexdigest()
+                    if digest != self.cleaned_data["signature"]:
+                        raise forms.ValidationError("bad signature")
+            """
+        )
+        assert [(f.rule, f.line, f.confidence.value) for f in findings] == [("RB704", 4, "high")]
+
+    def test_a_signature_computed_by_a_helper_and_compared_with_a_parameter_is_high(self):
+        findings = findings_for(
+            """\
+            def check_notification(form, received_secret):
+                return make_secret(form) == received_secret
+            """
+        )
+        assert [(f.rule, f.confidence.value) for f in findings] == [("RB704", "high")]
+
+    def test_webhook_handlers_in_test_files_are_fixtures(self):
+        source = (
+            "def post_signed_webhook(client, body):\n    event = json.loads(body)\n"
+            "    if event['type'] == 'charge.refunded':\n        payment.mark_refunded()\n"
+        )
+        assert [f.rule for f in findings_for(source, path="tests/test_webhooks.py")] == []
+        assert [f.rule for f in findings_for(source.replace("post_signed", "stripe"))] == ["RB703"]

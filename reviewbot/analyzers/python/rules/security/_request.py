@@ -66,6 +66,8 @@ def is_request_input(
     rest = _request_chain(node)
     if rest is not None:
         return any(part in INPUT_PARTS for part in rest)
+    if _is_submitted_form_data(node):
+        return True
     if depth > 3:
         return False
     if isinstance(node, cst.Await):
@@ -111,6 +113,13 @@ _DIGEST_WORDS = frozenset({"hmac", "hashlib", "sha256", "sha1", "sha512", "md5",
 def _is_digest(call: cst.Call) -> bool:
     chain = call_chain(call.func) or ""
     return bool({w for part in chain.split(".") for w in split_words(part)} & _DIGEST_WORDS)
+
+
+def _is_submitted_form_data(node: cst.BaseExpression) -> bool:
+    """`self.cleaned_data["signature"]`, `form.cleaned_data.get("sig")`, `serializer.validated_data[...]`: what
+    the client posted, after a form or serializer parsed it."""
+    chain = call_chain(node) or ""
+    return bool({"cleaned_data", "validated_data"} & set(chain.split(".")))
 
 
 def is_session_value(node: cst.BaseExpression) -> bool:

@@ -228,10 +228,11 @@ def has_signature(signature: str | None) -> bool:
             if is_input:
                 return Confidence.HIGH, f"`{_short(code(side))}` comes from the request"
         for side, other in ((left, right), (right, left)):
-            if _is_hmac_digest(side) or self._hmac_value(side):
-                return Confidence.HIGH, f"a computed HMAC is checked against `{_short(code(other))}`"
+            if _is_hmac_digest(side) or self._hmac_value(side) or _is_computed_secret(side):
+                return Confidence.HIGH, f"a signature computed here is checked against `{_short(code(other))}`"
         for side, other in ((left, right), (right, left)):
-            if (is_parameter(side, function) or says_received(side)) and _secret_label(other) is not None:
+            received = says_received(side) or (is_parameter(side, function) and not is_parameter(other, function))
+            if received and (_secret_label(side) or _secret_label(other)):
                 return Confidence.MEDIUM, f"`{_short(code(side))}` is handed in by the caller"
         return None
 
@@ -246,6 +247,20 @@ def _is_hmac_digest(node: cst.BaseExpression) -> bool:
         and node.func.attr.value in _DIGEST_METHODS
         and "hmac" in (call_chain(node.func.value) or "").lower()
     )
+
+
+# Words of a function that computes the expected value of a signature (`make_secret`, `compute_signature`).
+_SIGNING_NOUNS = frozenset({"signature", "sig", "hmac", "mac", "digest", "hexdigest", "secret", "sign"})
+_SIGNING_VERBS = frozenset({"make", "compute", "calculate", "calc", "generate", "get", "build", "create", "sign",
+                            "expected"})
+
+
+def _is_computed_secret(node: cst.BaseExpression) -> bool:
+    """`make_secret(form)`, `compute_signature(payload)`, `self._sign(body)`: the expected value, computed here."""
+    if not isinstance(node, cst.Call):
+        return False
+    words = split_words((call_chain(node.func) or "").rsplit(".", 1)[-1])
+    return bool(words) and words[0] in _SIGNING_VERBS and bool(_SIGNING_NOUNS & set(words))
 
 
 def _is_literal(node: cst.BaseExpression) -> bool:
@@ -286,7 +301,9 @@ def _secret_label(node: cst.BaseExpression) -> str | None:
     if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
         if _is_hmac_digest(node):
             return f"{call_chain(node.func.value)}(…).{node.func.attr.value}()"
-        return None
+        return f"{call_chain(node.func)}(…)" if _is_computed_secret(node) else None
+    if isinstance(node, cst.Call):
+        return f"{call_chain(node.func)}(…)" if _is_computed_secret(node) else None
     if isinstance(node, cst.Name):
         return node.value if _is_secret_name(node.value) else None
     if isinstance(node, cst.Attribute):
