@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from reviewbot.analyzers.python.names import call_chain, string_value
+from reviewbot.analyzers.python.names import call_chain, iter_descendants, string_value
 from reviewbot.analyzers.python.rule import FileContext, PythonRule
 from reviewbot.analyzers.python.rules.security._request import (
     enclosing_functions,
@@ -142,6 +142,15 @@ def change_ticket_secret(position, secret: str) -> None:
         ),
         Good(
             """\
+def update_position(position, validated_data):
+    secret = validated_data.get("secret", position.secret)
+    if secret != position.secret:
+        position.revoked_secrets.create(secret=position.secret)
+        position.secret = secret
+"""
+        ),
+        Good(
+            """\
 def oauth_return(request):
     if request.GET.get("state") != request.session["oauth_state_token"]:
         raise PermissionDenied("state mismatch")
@@ -201,7 +210,7 @@ def has_signature(signature: str | None) -> bool:
         if _is_literal(left) or _is_literal(right) or is_in_assertion(self.ctx):
             return
         label = _secret_label(left) or _secret_label(right) or self._hmac_value(left) or self._hmac_value(right)
-        if label is None:
+        if label is None or self._is_change_detection(node, left, right):
             return
         found = self._evidence(left, right)
         if found is None:
@@ -235,6 +244,26 @@ def has_signature(signature: str | None) -> bool:
             if received and (_secret_label(side) or _secret_label(other)):
                 return Confidence.MEDIUM, f"`{_short(code(side))}` is handed in by the caller"
         return None
+
+    def _is_change_detection(self, node: cst.Comparison, left: cst.BaseExpression, right: cst.BaseExpression) -> bool:
+        """`if new_secret != position.secret: position.secret = new_secret`: the branch stores one side, so the
+        comparison asks "did it change?", not "may this caller in?"."""
+        statement = self.ctx.parent
+        if not isinstance(statement, cst.If) or statement.test is not node:
+            return False
+        code = self.ctx.module.code_for_node
+        sides = {" ".join(code(side).split()) for side in (left, right)}
+        for sub in iter_descendants(statement.body):
+            if isinstance(sub, cst.Raise):
+                return False
+        for sub in iter_descendants(statement.body):
+            if isinstance(sub, cst.Assign) and " ".join(code(sub.value).split()) in sides:
+                return True
+            if isinstance(sub, cst.Call) and any(" ".join(code(a.value).split()) in sides for a in sub.args):
+                receiver = (call_chain(sub.func) or "").lower()
+                if not any(word in receiver for word in ("log", "messages", "print", "warn")):
+                    return True
+        return False
 
     def _hmac_value(self, node: cst.BaseExpression) -> str | None:
         return node.value if isinstance(node, cst.Name) and node.value in self.hmac_values else None
