@@ -22,7 +22,7 @@ from tests.conftest import GIT_ENV, REPO_ROOT, Repo, git
 LEGACY = (
     "def refund_half(amount_cents: int) -> int:\n"
     "    try:\n"
-    "        return amount_cents // 2\n"
+    "        return gateway.refund(amount_cents // 2)\n"
     "    except:\n"
     "        return 0\n"
     "\n"

@@ -25,7 +25,7 @@ BIDI = "\u202e"
 HOSTILE = (
     "def refund(order):\n"
     f"\tamount: float = order.total  # {OSC52} {CSI_CLEAR} {C1_CSI} {BIDI}rebmun\n"
-    "\treturn amount\n"
+    "\treturn gateway.refund(order.psp_reference, amount)\n"
     "\n"
     'label = "日本の支払い 💳"; price: float = 2.5\n'
 )
@@ -71,7 +71,7 @@ def assert_no_raw_controls(output: str) -> None:
 
 def test_a_terminal_gets_colour_and_hostile_code_is_shown_escaped(hostile):
     status, output = under_pty(hostile, "audit", "refunds.py", "--tools", "none", "-q")
-    assert status == 1  # two float money annotations
+    assert status == 1  # a float amount that reaches the PSP (and a float price shown as a warning)
     assert ANSI_SGR.search(output), output
     assert_no_raw_controls(output)
 
@@ -128,7 +128,8 @@ def test_each_finding_says_its_severity_and_confidence_as_json_does(hostile):
         _status, output = piped(hostile, "audit", "refunds.py", "--tools", "none", "-q", *extra)
         _status, document = piped(hostile, "audit", "refunds.py", "--tools", "none", "-q", "--format", "json", *extra)
         expected = [
-            f"  = {f['severity']}, {f['confidence']} confidence" + (", blocks the gate" if not extra else "")
+            f"  = {f['severity']}, {f['confidence']} confidence"
+            + (", blocks the gate" if not extra and f["severity"] == "error" else "")
             for f in json.loads(document)["findings"]
         ]
         assert expected and [line for line in output.splitlines() if line.startswith("  = ") and "confidence" in line] == expected

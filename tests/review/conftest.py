@@ -42,9 +42,9 @@ def lookup(refund_id: str) -> str:
     return refund_id
 
 
-def refund(amount: float) -> int:
+def refund(amount: float, currency: str) -> int:
     try:
-        return 0
+        return ledger.post(amount, currency)
     except:
         pass
 
@@ -55,7 +55,7 @@ def is_valid(payload: bytes, received: str) -> bool:
 
 # Second push: the bare except is gone, everything else shifted down by two lines.
 REFUNDS_HEAD_2 = REFUNDS_HEAD.replace('import hashlib\n', '"""Refunds."""\n\nimport hashlib\n').replace(
-    "    try:\n        return 0\n    except:\n        pass\n", "    return 0\n"
+    "    try:\n        return ledger.post(amount, currency)\n    except:\n        pass\n", "    return 0\n"
 )
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from reviewbot.analyzers.python.rules.exceptions import EXCEPTIONS_RULES
 from reviewbot.config import Config, IdempotencyConfig, PspCall
-from reviewbot.core.findings import Finding, Severity
+from reviewbot.core.findings import Confidence, Finding, Severity
 from tests.analyzers.python.rules.family import marked, run_family
 
 REGRESSIONS = Path(__file__).parents[3] / "regressions" / "exceptions"
@@ -78,10 +78,11 @@ class TestRB202SwallowedBroadException:
             """
         )
         assert finding.rule == "RB202"
-        assert (
-            finding.message
-            == "`except BaseException` swallows the error: the handler only does `return None`"
+        assert finding.message == (
+            "`except BaseException` swallows the error: the handler only does `return None`, "
+            "around money value `balance()`"
         )
+        assert finding.confidence is Confidence.MEDIUM
         assert (finding.line, finding.span.column) == (4, 12)
 
     def test_print_and_traceback_count_as_leaving_a_trace_for_broad_handlers(self):
@@ -221,7 +222,11 @@ class TestRB204JumpInFinally:
             """
         )
         assert (finding.rule, finding.line, finding.span.column) == ("RB204", 5, 9)
-        assert finding.message == "`return` in `finally` discards any exception being raised"
+        assert finding.message == (
+            "`return` in `finally` discards any exception being raised, from a block that moves money with "
+            "`gateway.refund`"
+        )
+        assert finding.confidence is Confidence.HIGH
 
     def test_jump_in_nested_finally_is_reported_once(self):
         assert codes_and_lines(
@@ -346,3 +351,121 @@ class TestRB2xxTestPolicy:
         relaxed = Config(select=CODES)
         assert findings_for(source, path="tests/test_charges.py", config=relaxed) == []
         assert codes_and_lines(source, path="tests/test_charges.py") == [("RB201", 4)]
+
+
+# The confidence follows what the guarded block does with money, not which class is caught.
+EXCEPTION_CONFIDENCE = {
+    "bare except that re-raises as another type": (
+        """\
+        def parse_voucher(code):
+            try:
+                return Voucher.decode(code)
+            except:
+                raise ValidationError("invalid voucher")
+        """,
+        "RB201", 4, "low",
+    ),
+    "bare except around a thumbnail, logged": (
+        """\
+        def thumbnail(path):
+            try:
+                return render_thumbnail(path, (64, 64))
+            except:
+                logger.exception("thumbnail failed")
+                return DEFAULT_IMAGE
+        """,
+        "RB201", 4, "low",
+    ),
+    "bare except that makes up an amount later stored": (
+        """\
+        def import_rows(rows, job):
+            for row in rows:
+                try:
+                    amount = Decimal(row["amount"])
+                except:
+                    logger.exception("bad amount")
+                    amount = Decimal("0.00")
+                StatementLine(job=job, amount=amount).save()
+        """,
+        "RB201", 5, "high",
+    ),
+    "bare except next to a handler for a PSP error": (
+        """\
+        def run(job):
+            try:
+                dispatch(job)
+            except GatewayError:
+                job.retry()
+            except:
+                job.mark_failed()
+        """,
+        "RB201", 6, "high",
+    ),
+    "broad pass around a method of this class that marks a payment": (
+        """\
+        class Processor:
+            def process(self, event):
+                try:
+                    self._apply(event)
+                except Exception:
+                    pass
+
+            def _apply(self, event):
+                self._payments.mark_succeeded(event.payment_id)
+        """,
+        "RB202", 5, "high",
+    ),
+    "broad pass around rendering export details": (
+        """\
+        def export_row(obj):
+            details = ""
+            try:
+                details = obj.provider.render_short(obj)
+            except Exception:
+                pass
+            return [obj.id, details]
+        """,
+        "RB202", 5, "low",
+    ),
+    "project payment exception around the provider, silent": (
+        """\
+        from shop.payments import PaymentException
+
+        def retry(provider, payment):
+            try:
+                provider.execute_payment(payment)
+            except PaymentException:
+                pass
+        """,
+        "RB205", 6, "medium",
+    ),
+    "return in finally around a template render": (
+        """\
+        def render_box(template, ctx):
+            try:
+                ctx["card"] = load_card(ctx)
+            finally:
+                return template.render(ctx)
+        """,
+        "RB204", 5, "low",
+    ),
+}
+
+
+@pytest.mark.parametrize(("source", "rule", "line", "level"), EXCEPTION_CONFIDENCE.values(), ids=EXCEPTION_CONFIDENCE.keys())
+def test_confidence_follows_what_the_guarded_block_does(source, rule, line, level):
+    found = [(f.rule, f.line, f.confidence.value) for f in findings_for(source)]
+    assert (rule, line, level) in found, found
+
+
+def test_a_weak_provider_call_under_a_psp_handler_is_medium():
+    (finding,) = findings_for(
+        """\
+        def register_domain(domain):
+            try:
+                stripe.ApplePayDomain.create(domain_name=domain)
+            except stripe.error.StripeError:
+                logger.warning("could not register %s", domain)
+        """
+    )
+    assert (finding.rule, finding.severity, finding.confidence) == ("RB205", Severity.WARNING, Confidence.MEDIUM)

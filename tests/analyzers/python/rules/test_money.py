@@ -234,3 +234,158 @@ def test_model_field_types_in_the_file_inform_attribute_access():
         return round(order.total, 2), order.total_cents / 100
     """
     assert [(f.rule, f.line) for f in findings_for(source)] == [("RB104", 8)]
+
+
+# What the rules saw decides the confidence: a float that reaches money is high, a display-only one low,
+# a money name alone medium. Each case is (source, rule, line, confidence).
+CONFIDENCE_CASES = {
+    "export row rounds a Decimal through float, sums stay Decimal": (
+        """\
+        def invoice_rows(invoice):
+            rows = []
+            for line in invoice.lines.all():
+                rows.append({"net": round(float(line.net_value), 2), "gross": round(float(line.gross_value), 2)})
+            return rows
+        """,
+        "RB102", 4, "medium",
+    ),
+    "chart points serialised to JSON": (
+        """\
+        def revenue_chart(days):
+            data = []
+            running = 0
+            for day in days:
+                running += float(day.revenue)
+                data.append({"day": day.date.isoformat(), "revenue": round(running, 2)})
+            return json.dumps(data)
+        """,
+        "RB106", 6, "low",
+    ),
+    "minor units divided as float then made the Decimal amount": (
+        """\
+        def amount_to_decimal(self, cents):
+            return quantize_decimal(float(cents) / 100, self.currency)
+        """,
+        "RB102", 2, "high",
+    ),
+    "float compared with the amount due": (
+        """\
+        def is_paid(order, payment):
+            return float(payment.amount_received) >= order.amount_due
+        """,
+        "RB102", 2, "high",
+    ),
+    "float stored on a record that is then saved": (
+        """\
+        def apply_refund(payment, raw):
+            payment.refunded_amount = float(raw)
+            payment.save()
+        """,
+        "RB102", 2, "high",
+    ),
+    "float returned to a caller in this module that sends it to the PSP": (
+        """\
+        def parse_amount(raw):
+            return float(raw)
+
+        def refund(charge_id, raw):
+            stripe.Refund.create(charge=charge_id, amount=parse_amount(raw))
+        """,
+        "RB102", 2, "high",
+    ),
+    "a money name alone is medium": (
+        """\
+        def unit_price(line):
+            price = float(line.price)
+            return price
+        """,
+        "RB102", 2, "medium",
+    ),
+    "a float price literal in an ORM create is stored as written": (
+        """\
+        def sample_product(event):
+            return event.items.create(name="Preview", default_price=12.5)
+        """,
+        "RB103", 2, "low",
+    ),
+    "a float price literal passed to the PSP": (
+        """\
+        def tip(customer):
+            gateway.charge(customer, amount=2.50)
+        """,
+        "RB103", 2, "high",
+    ),
+    "a float column on an order model": (
+        """\
+        from django.db import models
+
+        class OrderLine(models.Model):
+            price = models.FloatField()
+        """,
+        "RB107", 4, "high",
+    ),
+    "int(total * 100) sent to the PSP": (
+        """\
+        def charge(order):
+            stripe.Charge.create(amount=int(order.total * 100), currency=order.currency)
+        """,
+        "RB118", 2, "high",
+    ),
+}
+
+
+@pytest.mark.parametrize(("source", "rule", "line", "level"), CONFIDENCE_CASES.values(), ids=CONFIDENCE_CASES.keys())
+def test_confidence_follows_where_the_value_goes(source, rule, line, level):
+    found = [(f.rule, f.line, f.confidence.value) for f in findings_for(source) if f.rule == rule]
+    assert (rule, line, level) in found, found
+
+
+def test_the_message_says_where_the_float_goes():
+    (finding,) = [
+        f for f in findings_for(
+            """\
+            def refund(request):
+                amount = float(request.POST["amount"])
+                return refunds.create(payment_id=request.POST["payment"], amount=amount)
+            """
+        )
+        if f.rule == "RB102"
+    ]
+    assert finding.message == "money value `request.POST[\"amount\"]` is converted to float; it reaches `refunds.create`"
+
+
+COUNT_NAMES = {
+    "votes": "def ratio(review):\n    total_votes = float(review.up + review.down)\n    return review.up / total_votes\n",
+    "halved count": "def up_votes(self):\n    return int((self.total_votes + self.delta_votes) / 2)\n",
+    "remaining seats": "def fill(event):\n    remaining_seats = float(event.capacity)\n    return remaining_seats\n",
+}
+
+
+@pytest.mark.parametrize("source", COUNT_NAMES.values(), ids=COUNT_NAMES.keys())
+def test_a_quantifier_before_a_counted_plural_is_a_count_not_money(source):
+    assert findings_for(source) == []
+
+
+def test_the_quantifier_after_its_noun_is_still_money():
+    assert codes("def f(order):\n    order_total = float(order.sum)\n    return order_total\n") == ["RB102"]
+
+
+MINOR_UNIT_LOOKALIKES = {
+    "percentage of two amounts": "def pct(refunded_total, captured_total):\n    return int(refunded_total / captured_total * 100)\n",
+    "cents scaled again is not major units": "def f(amount_cents):\n    return int(amount_cents * 100)\n",
+    "exponent looked up": (
+        "def to_minor(amount, currency):\n    places = CURRENCY_PLACES.get(currency, 2)\n"
+        "    return int(amount * 10 ** places)\n"
+    ),
+    "zero-decimal currencies handled": (
+        "def to_minor(amount, currency):\n    if currency in ZERO_DECIMAL_CURRENCIES:\n        return int(amount)\n"
+        "    return int(amount * 100)\n"
+    ),
+    "scaled but not made whole nor sent": "def show(total):\n    return total * 100\n",
+    "a progress bar": "def progress(done, total_jobs):\n    return round(done / total_jobs * 100)\n",
+}
+
+
+@pytest.mark.parametrize("source", MINOR_UNIT_LOOKALIKES.values(), ids=MINOR_UNIT_LOOKALIKES.keys())
+def test_minor_unit_factor_lookalikes_are_silent(source):
+    assert [f for f in findings_for(source) if f.rule == "RB118"] == []

@@ -115,3 +115,106 @@ class TestRB7xxSecurity:
     def test_signature_comparison_without_hmac_imported_is_reported_without_a_fix(self):
         findings = findings_for("def ok(expected_signature, received):\n    return expected_signature == received\n")
         assert [(f.rule, f.fix) for f in findings] == [("RB704", None)]
+
+
+class TestRB70xEvidence:
+    @pytest.mark.parametrize(
+        "source",
+        [
+            "def test_secret_changes(order, old):\n    assert order.secret != old.secret\n",
+            "def test_token(self, op):\n    self.assertNotEqual(op.secret, self.secret)\n",
+            "def change(position, secret):\n    new_secret = secret or generate()\n    if position.secret != new_secret:\n        position.secret = new_secret\n",
+            "def oauth_return(request):\n    if request.GET.get('state') != request.session['oauth_token']:\n        return deny()\n",
+            "def refresh(cache_entry, client):\n    if cache_entry['access_token'] != client.token.access_token:\n        store(client.token)\n",
+        ],
+        ids=["assert", "unittest assert", "old vs new stored", "session nonce", "cache change detection"],
+    )
+    def test_a_comparison_without_an_attacker_supplied_side_is_not_a_timing_oracle(self, source):
+        assert [f for f in findings_for(source) if f.rule == "RB704"] == []
+
+    def test_a_request_value_compared_with_a_fetched_secret_is_high(self):
+        (finding,) = findings_for(
+            """\
+            def return_view(request):
+                source = stripe.Source.retrieve(request.GET.get("source"))
+                if source.client_secret != request.GET.get("client_secret"):
+                    return deny()
+            """
+        )
+        assert (finding.rule, finding.line, finding.confidence.value) == ("RB704", 3, "high")
+        assert "comes from the request" in finding.message
+
+    @pytest.mark.parametrize(
+        "source",
+        [
+            "def test_webhook_marks_paid(client):\n    event = json.loads(fixture('paid.json'))\n    client.post('/hook', event)\n    assert event['type'] == 'payment_intent.succeeded'\n",
+            "class WebhookLogView(LoginRequiredMixin, View):\n    def post(self, request):\n        if request.POST.get('action') == 'retry':\n            retry_deliveries.apply_async()\n",
+            "@permission_required('settings')\ndef webhook_settings(request):\n    data = json.loads(request.body)\n    Endpoint.objects.filter(pk=data['id']).update(enabled=data['enabled'])\n",
+        ],
+        ids=["test function", "login mixin view", "permission decorator"],
+    )
+    def test_tests_and_authenticated_views_are_not_webhook_endpoints(self, source):
+        assert [f for f in findings_for(source) if f.rule == "RB703"] == []
+
+    def test_a_webhook_dispatched_through_a_handler_table_that_acts_on_the_posted_type_is_high(self):
+        findings = findings_for(
+            """\
+            @csrf_exempt
+            def paypal_webhook(request):
+                body = json.loads(request.body)
+                handler = HANDLERS.get(body["resource"])
+                return handler(request, body)
+
+            def on_refund(request, body):
+                refund = Refund.objects.get(psp_reference=body["id"])
+                if body["event_type"] == "REFUND.FAILED":
+                    refund.mark_failed()
+
+            HANDLERS = {"refund": on_refund}
+            """
+        )
+        assert [(f.rule, f.line, f.confidence.value) for f in findings] == [("RB703", 2, "high")]
+        assert "dispatches it to `on_refund`" in findings[0].message
+
+    def test_a_webhook_that_decides_only_on_the_refetched_object_is_not_reported(self):
+        assert findings_for(
+            """\
+            @csrf_exempt
+            def paypal_webhook(request):
+                body = json.loads(request.body)
+                capture = paypal_client.captures.get(body["resource"]["id"])
+                payment = Payment.objects.get(psp_reference=capture.id)
+                if capture.status == "DECLINED":
+                    payment.fail()
+                return HttpResponse(status=200)
+            """
+        ) == []
+
+    def test_posted_form_data_compared_with_a_computed_hash_is_high(self):
+        findings = findings_for(
+            """\
+            class NotificationForm(forms.Form):
+                def clean(self):
+                    digest = hashlib.sha256(self.shop_pin + self.cleaned_data["operation"]).hexdigest()
+                    if digest != self.cleaned_data["signature"]:
+                        raise forms.ValidationError("bad signature")
+            """
+        )
+        assert [(f.rule, f.line, f.confidence.value) for f in findings] == [("RB704", 4, "high")]
+
+    def test_a_signature_computed_by_a_helper_and_compared_with_a_parameter_is_high(self):
+        findings = findings_for(
+            """\
+            def check_notification(form, received_secret):
+                return make_secret(form) == received_secret
+            """
+        )
+        assert [(f.rule, f.confidence.value) for f in findings] == [("RB704", "high")]
+
+    def test_webhook_handlers_in_test_files_are_fixtures(self):
+        source = (
+            "def post_signed_webhook(client, body):\n    event = json.loads(body)\n"
+            "    if event['type'] == 'charge.refunded':\n        payment.mark_refunded()\n"
+        )
+        assert [f.rule for f in findings_for(source, path="tests/test_webhooks.py")] == []
+        assert [f.rule for f in findings_for(source.replace("post_signed", "stripe"))] == ["RB703"]

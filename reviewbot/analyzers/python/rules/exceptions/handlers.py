@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from enum import Enum
 
 import libcst as cst
@@ -365,3 +366,35 @@ def _status_of_int(node: cst.Integer) -> int:
         return int(node.value, 0)
     except ValueError:
         return 999
+
+
+def has_raise(body: cst.BaseSuite) -> bool:
+    """Whether the handler body raises anywhere (a bare `raise`, or `raise Other(...) from err`)."""
+    stack: list[cst.CSTNode] = [body]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Raise):
+            return True
+        if isinstance(current, cst.FunctionDef | cst.ClassDef | cst.Lambda):
+            continue
+        stack.extend(current.children)
+    return False
+
+
+def sibling_psp_handler(
+    handlers: Sequence[cst.ExceptHandler | cst.ExceptStarHandler], imports: dict[str, str]
+) -> str | None:
+    """The PSP or payment error another handler of the same `try` catches: the body talks to a PSP."""
+    for handler in handlers:
+        found = psp_error_name(caught_names(handler, imports))
+        if found is not None:
+            return found
+    return None
+
+
+def is_sdk_error(name: str) -> bool:
+    """An error class of a PSP SDK or an HTTP transport (`stripe.error.CardError`, `httpx.TimeoutException`),
+    as opposed to a project's own `PaymentException` that its code raises after recording the failure."""
+    head, _, _ = name.partition(".")
+    last = name.rsplit(".", 1)[-1]
+    return (head.lower() in PSP_ERROR_PACKAGES and last[:1].isupper()) or last in PSP_ERROR_NAMES

@@ -7,8 +7,10 @@ from collections.abc import Iterator, Sequence
 import libcst as cst
 
 from reviewbot.analyzers.python.rule import PythonRule
-from reviewbot.core.findings import Severity
-from reviewbot.core.rules import Bad, Family, Good
+from reviewbot.analyzers.python.rules.exceptions.effects import block_effect
+from reviewbot.analyzers.python.rules.exceptions.money_values import money_value_in
+from reviewbot.core.findings import Confidence, Severity
+from reviewbot.core.rules import Bad, Evidence, Family, Good
 
 _KEYWORDS: dict[type[cst.CSTNode], str] = {cst.Return: "return", cst.Break: "break", cst.Continue: "continue"}
 
@@ -31,6 +33,15 @@ class JumpInFinally(PythonRule):
         "https://peps.python.org/pep-0765/",
         "https://docs.astral.sh/ruff/rules/jump-statement-in-finally/",
     )
+    evidence = (
+        Evidence(
+            Confidence.HIGH,
+            "the guarded block moves money or writes payment state (a PSP call, `ledger.post(...)`, "
+            "`payment.save()`; also one or two calls deep in this module)",
+        ),
+        Evidence(Confidence.MEDIUM, "the guarded block computes a money value without moving or storing it"),
+        Evidence(Confidence.LOW, "nothing in the guarded block touches money (a template render, a file)"),
+    )
     examples = (
         Bad(
             """\
@@ -43,6 +54,7 @@ class JumpInFinally(PythonRule):
                     return payment.status
             """,
             line=7,
+            confidence=Confidence.HIGH,
         ),
         Bad(
             """\
@@ -56,6 +68,7 @@ class JumpInFinally(PythonRule):
                         continue
             """,
             line=8,
+            confidence=Confidence.HIGH,
         ),
         Bad(
             """\
@@ -68,6 +81,29 @@ class JumpInFinally(PythonRule):
                             break
             """,
             line=7,
+            confidence=Confidence.HIGH,
+        ),
+        Bad(
+            """\
+            def quote_total(cart):
+                try:
+                    total = cart.subtotal + shipping_for(cart)
+                finally:
+                    return total
+            """,
+            line=5,
+            confidence=Confidence.MEDIUM,
+        ),
+        Bad(
+            """\
+            def render_receipt(template, context):
+                try:
+                    html = template.render(context)
+                finally:
+                    return html
+            """,
+            line=5,
+            confidence=Confidence.LOW,
         ),
         Good(
             """\
@@ -108,8 +144,32 @@ class JumpInFinally(PythonRule):
     triggers = ("finally",)
 
     def visit_Finally(self, node: cst.Finally) -> None:
-        for jump in _jumps(node.body, in_loop=False):
-            self.report(jump, f"`{_KEYWORDS[type(jump)]}` in `finally` discards any exception being raised")
+        jumps = list(_jumps(node.body, in_loop=False))
+        if not jumps:
+            return
+        level, why = self._evidence()
+        for jump in jumps:
+            self.report(
+                jump, f"`{_KEYWORDS[type(jump)]}` in `finally` discards any exception being raised{why}", confidence=level
+            )
+
+    def _evidence(self) -> tuple[Confidence, str]:
+        guarded = self.ctx.parent
+        if not isinstance(guarded, cst.Try | cst.TryStar):
+            return Confidence.LOW, ""
+        blocks: list[cst.CSTNode] = [guarded.body, *guarded.handlers]
+        if guarded.orelse is not None:
+            blocks.append(guarded.orelse)
+        owner = self.ctx.enclosing(cst.ClassDef)
+        for block in blocks:
+            effect = block_effect(block, self.ctx, enclosing=owner if isinstance(owner, cst.ClassDef) else None)
+            if effect is not None:
+                return Confidence.HIGH, f", from a block that {effect.describe()}"
+        for block in blocks:
+            money = money_value_in(block, self.config, self.ctx.enclosing_function())
+            if money is not None:
+                return Confidence.MEDIUM, f", around money value `{money}`"
+        return Confidence.LOW, ""
 
 
 def _jumps(node: cst.CSTNode, *, in_loop: bool) -> Iterator[cst.Return | cst.Break | cst.Continue]:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 import fnmatch
 import re
 from collections.abc import Iterator
 
 import libcst as cst
 
-from reviewbot.analyzers.python.names import node_fields, call_chain, qualified_name
+from reviewbot.analyzers.python.names import call_chain, node_fields, qualified_name
 from reviewbot.config import Config
 
 # Receivers that name a payment provider or the service wrapping one.
@@ -72,6 +71,16 @@ _PSP_WORDS = _STRONG_WORDS | frozenset(
         "cancel",
     }
 )
+# Provider resources whose create/confirm/cancel moves or commits money (`stripe.PaymentIntent`, `client.v1.refunds`).
+_MONEY_RESOURCES = frozenset(
+    {
+        "payment", "payments", "intent", "intents", "paymentintent", "paymentintents", "charge", "charges",
+        "refund", "refunds", "payout", "payouts", "transfer", "transfers", "invoice", "invoices",
+        "subscription", "subscriptions", "capture", "captures", "authorization", "authorizations", "order",
+        "orders", "topup", "topups", "dispute", "disputes", "settlement", "settlements", "sale", "sales",
+        "transaction", "transactions", "funds", "balance", "credit", "debit", "checkout", "gateway",
+    }
+)
 _READ_VERBS = frozenset(
     {
         "get",
@@ -116,28 +125,39 @@ _SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 
 def money_call_name(call: cst.Call, imports: dict[str, str], config: Config) -> str | None:
     """The call's dotted name if it looks money-moving, else None."""
+    return money_call_strength(call, imports, config)[0]
+
+
+def money_call_strength(call: cst.Call, imports: dict[str, str], config: Config) -> tuple[str | None, bool]:
+    """(name, strong): the call's dotted name if it looks money-moving, and whether the money is certain.
+
+    Weak: a create/cancel on a provider object that names no money resource (`stripe.ApplePayDomain.create`,
+    `stripe.Customer.create`); strong: everything else that matches.
+    """
     chain = call_chain(call.func)
     if chain is None:
-        return None
+        return None, False
     qualified = qualified_name(call.func, imports) or chain
     if _is_configured(qualified, chain, config):
-        return chain
+        return chain, True
     parts = qualified.split(".")
     method = parts[-1]
     receiver = [p.lower() for p in parts[:-1]]
     if method in _HTTP_WRITE_METHODS:
-        return chain if call.args and _has_money_path(call.args[0].value) else None
+        return (chain, True) if call.args and _has_money_path(call.args[0].value) else (None, False)
     words = [w.lower() for w in _WORD_SPLIT.split(method) if w]
     if not words or words[0] in _READ_VERBS or any(r in _LOCAL_RECEIVERS for r in receiver):
-        return None
+        return None, False
     if words[0] in _STRONG_WORDS and (len(words) == 1 or any(w in _MONEY_OBJECTS for w in words[1:])):
-        return chain
+        return chain, True
     if words[0] in _ACTION_VERBS and any(w in _MONEY_OBJECTS for w in words[1:]):
-        return chain
+        return chain, True
     psp_receiver = any(word in part for part in receiver for word in _PSP_RECEIVER_WORDS) or "v1" in receiver
     if psp_receiver and any(w in _PSP_WORDS for w in words):
-        return chain
-    return None
+        resource_words = {w.lower() for part in parts[:-1] for w in _WORD_SPLIT.split(part) if w}
+        strong = bool(resource_words & _MONEY_RESOURCES) or words[0] in _STRONG_WORDS
+        return chain, strong
+    return None, False
 
 
 def first_money_call(node: cst.CSTNode, imports: dict[str, str], config: Config) -> str | None:

@@ -6,10 +6,12 @@ import libcst as cst
 
 from reviewbot.analyzers.python.names import dotted_name, qualified_name
 from reviewbot.analyzers.python.rule import PythonRule
+from reviewbot.analyzers.python.rules.exceptions.effects import EffectKind, block_effect
 from reviewbot.analyzers.python.rules.exceptions.handlers import BROAD_NAMES
 from reviewbot.analyzers.python.rules.exceptions.money_calls import first_money_call
-from reviewbot.core.findings import Severity
-from reviewbot.core.rules import Bad, Family, Good
+from reviewbot.analyzers.python.rules.exceptions.money_values import money_value_in
+from reviewbot.core.findings import Confidence, Severity
+from reviewbot.core.rules import Bad, Evidence, Family, Good
 
 _SUPPRESS = "contextlib.suppress"
 
@@ -42,6 +44,19 @@ class SuppressedBroadException(PythonRule):
         "https://docs.python.org/3/library/contextlib.html#contextlib.suppress",
         "https://docs.astral.sh/ruff/rules/suppressible-exception/",
     )
+    evidence = (
+        Evidence(
+            Confidence.HIGH,
+            "the suppressed block moves money at a PSP, or (for Exception/BaseException) writes payment state or "
+            "calls a function of this module that does, or that raises a payment error",
+        ),
+        Evidence(
+            Confidence.MEDIUM,
+            "a broad suppress around code that handles a money value without moving or storing it, or a narrow "
+            "suppress around a provider call that names no money resource",
+        ),
+        Evidence(Confidence.LOW, "a broad suppress around code that touches no money"),
+    )
     examples = (
         Bad(
             """\
@@ -52,6 +67,7 @@ class SuppressedBroadException(PythonRule):
                     webhooks.deliver(payment.merchant_id, "payment.succeeded", payment.id)
             """,
             line=4,
+            confidence=Confidence.MEDIUM,
         ),
         Bad(
             """\
@@ -62,6 +78,30 @@ class SuppressedBroadException(PythonRule):
                     ledger.release(hold.account_id, hold.amount_minor)
             """,
             line=4,
+            confidence=Confidence.MEDIUM,
+        ),
+        Bad(
+            """\
+            import contextlib
+
+            def finish_refund(refund):
+                refund.status = "succeeded"
+                with contextlib.suppress(Exception):
+                    refund.save(update_fields=["status"])
+            """,
+            line=5,
+            confidence=Confidence.HIGH,
+        ),
+        Bad(
+            """\
+            import contextlib
+
+            def warm_cache(cache, keys):
+                with contextlib.suppress(Exception):
+                    cache.delete_many(keys)
+            """,
+            line=4,
+            confidence=Confidence.LOW,
         ),
         Bad(
             """\
@@ -74,6 +114,7 @@ class SuppressedBroadException(PythonRule):
                     stripe.Refund.create(charge=charge_id, amount=amount_minor, idempotency_key=f"dup:{charge_id}")
             """,
             line=6,
+            confidence=Confidence.HIGH,
         ),
         Good(
             """\
@@ -115,7 +156,27 @@ class SuppressedBroadException(PythonRule):
             return
         broad = _broad_argument(node, self.ctx.imports)
         if broad is not None:
-            self.report(node, f"`suppress({broad})` hides every error raised in its block")
+            level, why = self._evidence(node)
+            self.report(node, f"`suppress({broad})` hides every error raised in its block{why}", confidence=level)
+
+    def _evidence(self, node: cst.Call) -> tuple[Confidence, str]:
+        """What the suppressed block does, when `node` is an item of a `with` statement."""
+        block: cst.CSTNode | None = None
+        for parent in reversed(self.ctx.parents):
+            if isinstance(parent, cst.With):
+                if any(item.item is node for item in parent.items):
+                    block = parent.body
+                break
+        if block is None:
+            return Confidence.LOW, ""
+        owner = self.ctx.enclosing(cst.ClassDef)
+        effect = block_effect(block, self.ctx, enclosing=owner if isinstance(owner, cst.ClassDef) else None)
+        if effect is not None:
+            return Confidence.HIGH, f", which {effect.describe()}"
+        money = money_value_in(block, self.config)
+        if money is not None:
+            return Confidence.MEDIUM, f", around money value `{money}`"
+        return Confidence.LOW, ""
 
     def visit_With(self, node: cst.With) -> None:
         for item in node.items:
@@ -127,7 +188,15 @@ class SuppressedBroadException(PythonRule):
             money = first_money_call(node.body, self.ctx.imports, self.config)
             if money is not None:
                 caught = ", ".join(dotted_name(a.value) or "..." for a in call.args)
-                self.report(call, f"`suppress({caught})` around `{money}` hides a failed money movement")
+                self.report(
+                    call,
+                    f"`suppress({caught})` around `{money}` hides a failed money movement",
+                    confidence=Confidence.HIGH if self._is_strong(node.body) else Confidence.MEDIUM,
+                )
+
+    def _is_strong(self, block: cst.BaseSuite) -> bool:
+        effect = block_effect(block, self.ctx)
+        return effect is not None and effect.kind is EffectKind.MOVES_MONEY
 
 
 def _broad_argument(call: cst.Call, imports: dict[str, str]) -> str | None:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import libcst as cst
 
 from reviewbot.analyzers.python.rule import PythonRule
+from reviewbot.analyzers.python.rules.exceptions.effects import block_effect
 from reviewbot.analyzers.python.rules.exceptions.handlers import (
     BodyKind,
     broad_name,
@@ -16,8 +17,12 @@ from reviewbot.analyzers.python.rules.exceptions.handlers import (
     judge_body,
 )
 from reviewbot.analyzers.python.rules.exceptions.money_calls import first_money_call
-from reviewbot.core.findings import Severity
-from reviewbot.core.rules import Bad, Family, Good
+from reviewbot.analyzers.python.rules.exceptions.money_values import (
+    is_webhook_acknowledgement,
+    money_value_in,
+)
+from reviewbot.core.findings import Confidence, Severity
+from reviewbot.core.rules import Bad, Evidence, Family, Good
 
 
 class SwallowedBroadException(PythonRule):
@@ -52,6 +57,20 @@ class SwallowedBroadException(PythonRule):
         "https://docs.astral.sh/ruff/rules/blind-except/",
         "https://docs.python.org/3/tutorial/errors.html#handling-exceptions",
     )
+    evidence = (
+        Evidence(
+            Confidence.HIGH,
+            "the try body moves money or writes payment state (a PSP call, `payment.save()`, "
+            "`order.payments.create(...)`, an UPDATE of a payments table; also one or two calls deep in this "
+            "module), or a webhook endpoint answers 2xx for the failure so the PSP never redelivers the event",
+        ),
+        Evidence(
+            Confidence.MEDIUM,
+            "the try body computes or returns a money value (`ledger.balance_of(...)` in `available_balance_minor`) "
+            "without moving or storing it",
+        ),
+        Evidence(Confidence.LOW, "nothing in the try body touches money (templates, files, parsing, metrics)"),
+    )
     examples = (
         Bad(
             """\
@@ -64,6 +83,7 @@ class SwallowedBroadException(PythonRule):
                     pass
             """,
             line=6,
+            confidence=Confidence.HIGH,
         ),
         Bad(
             """\
@@ -74,6 +94,7 @@ class SwallowedBroadException(PythonRule):
                     return 0
             """,
             line=4,
+            confidence=Confidence.MEDIUM,
         ),
         Bad(
             """\
@@ -85,6 +106,7 @@ class SwallowedBroadException(PythonRule):
                         continue
             """,
             line=5,
+            confidence=Confidence.HIGH,
         ),
         Bad(
             """\
@@ -97,6 +119,18 @@ class SwallowedBroadException(PythonRule):
                 return HttpResponse(status=200)
             """,
             line=5,
+            confidence=Confidence.HIGH,
+        ),
+        Bad(
+            """\
+            def thumbnail(image_path):
+                try:
+                    return render_thumbnail(image_path, size=(120, 120))
+                except Exception:
+                    return None
+            """,
+            line=4,
+            confidence=Confidence.LOW,
         ),
         Good(
             """\
@@ -171,11 +205,28 @@ class SwallowedBroadException(PythonRule):
                 is_benign_try_body(body) and first_money_call(body, self.ctx.imports, self.config) is None
             ):
                 continue
+            level, why = self._evidence(body, handler)
             self.report(
                 handler.type,
                 f"`except {broad}` swallows the error: the handler only does "
-                f"`{describe_body(handler.body, self.ctx.module)}`",
+                f"`{describe_body(handler.body, self.ctx.module)}`{why}",
+                confidence=level,
             )
+
+    def _evidence(
+        self, body: cst.BaseSuite, handler: cst.ExceptHandler | cst.ExceptStarHandler
+    ) -> tuple[Confidence, str]:
+        owner = self.ctx.enclosing(cst.ClassDef)
+        effect = block_effect(body, self.ctx, enclosing=owner if isinstance(owner, cst.ClassDef) else None)
+        if effect is not None:
+            return Confidence.HIGH, f", around code that {effect.describe()}"
+        function = self.ctx.enclosing_function()
+        if function is not None and is_webhook_acknowledgement(function, handler.body):
+            return Confidence.HIGH, f", answering success from webhook `{function.name.value}`: the PSP never redelivers"
+        money = money_value_in(body, self.config, self.ctx.enclosing_function())
+        if money is not None:
+            return Confidence.MEDIUM, f", around money value `{money}`"
+        return Confidence.LOW, ""
 
     def _in_finalizer(self) -> bool:
         function = self.ctx.enclosing_function()

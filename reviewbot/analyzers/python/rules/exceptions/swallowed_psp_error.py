@@ -7,17 +7,27 @@ from collections.abc import Sequence
 import libcst as cst
 
 from reviewbot.analyzers.python.rule import PythonRule
+from reviewbot.analyzers.python.rules.exceptions.effects import EffectKind, block_effect
 from reviewbot.analyzers.python.rules.exceptions.handlers import (
     BodyKind,
     broad_name,
     caught_names,
     describe_body,
+    is_sdk_error,
     judge_body,
     psp_error_name,
 )
 from reviewbot.analyzers.python.rules.exceptions.money_calls import first_money_call
-from reviewbot.core.findings import Severity
-from reviewbot.core.rules import Bad, Family, Good
+from reviewbot.core.findings import Confidence, Severity
+from reviewbot.core.rules import Bad, Evidence, Family, Good
+
+
+# Errors a provider answers when it refused the request: the outcome is known (no money moved), unlike a
+# timeout or a connection error after which the charge may or may not exist.
+REFUSAL_ERRORS = frozenset(
+    {"CardError", "InvalidRequestError", "AuthenticationError", "PermissionError", "SignatureVerificationError",
+     "IdempotencyError", "AdyenAPIInvalidPermission"}
+)
 
 
 class SwallowedPspError(PythonRule):
@@ -50,7 +60,37 @@ class SwallowedPspError(PythonRule):
         "https://docs.stripe.com/error-handling",
         "https://www.python-httpx.org/exceptions/",
     )
+    evidence = (
+        Evidence(
+            Confidence.HIGH,
+            "a PSP SDK or HTTP transport error (`stripe.error.*`, `httpx.TimeoutException`, `requests` errors) or "
+            "`Exception` is caught around a call that moves money at a provider (`stripe.Refund.create`, a POST "
+            "to /payments): the outcome at the provider is unknown and nothing records it",
+        ),
+        Evidence(
+            Confidence.MEDIUM,
+            "the caught class is the project's own payment error (`PaymentException`), which its code often "
+            "raises after recording the failure; or a refusal whose outcome is known, nothing moved "
+            "(`CardError`, `InvalidRequestError`), so only the decline is hidden; or the provider call names no "
+            "money resource (`stripe.ApplePayDomain.create`)",
+        ),
+    )
     examples = (
+        Bad(
+            """\
+            import stripe
+
+            def charge_order(order):
+                try:
+                    return stripe.PaymentIntent.create(
+                        amount=order.total_minor, currency=order.currency, idempotency_key=f"order:{order.id}"
+                    )
+                except stripe.error.APIConnectionError:
+                    return None
+            """,
+            line=8,
+            confidence=Confidence.HIGH,
+        ),
         Bad(
             """\
             import stripe
@@ -64,6 +104,7 @@ class SwallowedPspError(PythonRule):
                     return None
             """,
             line=8,
+            confidence=Confidence.MEDIUM,
         ),
         Bad(
             """\
@@ -76,6 +117,7 @@ class SwallowedPspError(PythonRule):
                     pass
             """,
             line=6,
+            confidence=Confidence.HIGH,
         ),
         Bad(
             """\
@@ -90,6 +132,20 @@ class SwallowedPspError(PythonRule):
                         continue
             """,
             line=7,
+            confidence=Confidence.HIGH,
+        ),
+        Bad(
+            """\
+            from shop.payments import PaymentException
+
+            def retry_gift_card(order, provider, payment):
+                try:
+                    provider.execute_payment(payment)
+                except PaymentException:
+                    pass
+            """,
+            line=6,
+            confidence=Confidence.MEDIUM,
         ),
         Good(
             """\
@@ -167,15 +223,28 @@ class SwallowedPspError(PythonRule):
                 money, searched = first_money_call(body, self.ctx.imports, self.config), True
             if money is None or handler.type is None:
                 return
+            level, why = self._evidence(body, caught, broad is not None)
             if kind is BodyKind.SILENT:
                 self.report(
                     handler.type,
                     f"`except {caught}` around `{money}` swallows the failure: the handler only does "
-                    f"`{describe_body(handler.body, self.ctx.module)}`",
+                    f"`{describe_body(handler.body, self.ctx.module)}`{why}",
+                    confidence=level,
                 )
             else:
                 self.report(
                     handler.type,
-                    f"`except {caught}` around `{money}` only logs: the failure is neither re-raised nor recorded",
+                    f"`except {caught}` around `{money}` only logs: the failure is neither re-raised nor recorded{why}",
                     severity=Severity.WARNING,
+                    confidence=level,
                 )
+
+    def _evidence(self, body: cst.BaseSuite, caught: str, broad: bool) -> tuple[Confidence, str]:
+        if not broad and not is_sdk_error(caught):
+            return Confidence.MEDIUM, f" (`{caught}` is the project's own error: its raiser may have recorded the failure)"
+        if not broad and caught.rsplit(".", 1)[-1] in REFUSAL_ERRORS:
+            return Confidence.MEDIUM, " (the provider refused the request, so no money moved)"
+        effect = block_effect(body, self.ctx)
+        if effect is None or effect.kind is not EffectKind.MOVES_MONEY:
+            return Confidence.MEDIUM, " (the provider call names no money resource)"
+        return Confidence.HIGH, ""

@@ -9,6 +9,7 @@ from reviewbot.analyzers.python.rules.money.float_conversion_of_amount import Fl
 from reviewbot.analyzers.python.rules.money.float_formatted_amount import FloatFormattedAmount
 from reviewbot.analyzers.python.rules.money.float_literal_amount import FloatLiteralAmount
 from reviewbot.analyzers.python.rules.money.float_money_column import FloatMoneyColumn
+from reviewbot.analyzers.python.rules.money.hard_coded_minor_unit_factor import HardCodedMinorUnitFactor
 from reviewbot.analyzers.python.rules.money.round_on_float_amount import RoundOnFloatAmount
 from reviewbot.analyzers.python.rules.money.true_division_of_minor_units import TrueDivisionOfMinorUnits
 
@@ -21,4 +22,5 @@ MONEY_RULES: tuple[type[PythonRule], ...] = (
     RoundOnFloatAmount,
     FloatMoneyColumn,
     FloatFormattedAmount,
+    HardCodedMinorUnitFactor,
 )

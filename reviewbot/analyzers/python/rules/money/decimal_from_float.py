@@ -9,8 +9,8 @@ import libcst as cst
 from reviewbot.analyzers.python.rule import PythonRule
 from reviewbot.analyzers.python.rules.money.flow import Flow
 from reviewbot.analyzers.python.rules.money.values import Num, is_decimal_constructor, positional_args
-from reviewbot.core.findings import Severity
-from reviewbot.core.rules import Bad, Family, Good
+from reviewbot.core.findings import Confidence, Severity
+from reviewbot.core.rules import Bad, Evidence, Family, Good
 
 
 def is_exact_float_literal(node: cst.BaseExpression) -> bool:
@@ -44,6 +44,18 @@ class DecimalFromFloat(PythonRule):
         "https://docs.astral.sh/ruff/rules/decimal-from-float-literal/",
     )
     triggers = ("Decimal",)
+    evidence = (
+        Evidence(
+            Confidence.HIGH,
+            "the float is certainly inexact: a literal whose binary value differs from its digits (`0.30`), a "
+            "`float(...)` conversion or a `/` quotient; the Decimal, the type kept for exact amounts, freezes the "
+            "error into every later sum",
+        ),
+        Evidence(
+            Confidence.MEDIUM,
+            "the value is a float only by its annotation or assignment (`amount: float`, `Decimal.from_float(x)`)",
+        ),
+    )
     examples = (
         Bad(
             """\
@@ -52,6 +64,7 @@ class DecimalFromFloat(PythonRule):
             PROCESSING_FEE = Decimal(0.30)
             """,
             line=3,
+            confidence=Confidence.HIGH,
         ),
         Bad(
             """\
@@ -61,6 +74,7 @@ class DecimalFromFloat(PythonRule):
                 return Decimal(float(payload["amount"]))
             """,
             line=4,
+            confidence=Confidence.HIGH,
         ),
         Bad(
             """\
@@ -70,6 +84,7 @@ class DecimalFromFloat(PythonRule):
                 return Decimal(amount_cents / 100)
             """,
             line=4,
+            confidence=Confidence.HIGH,
         ),
         Bad(
             """\
@@ -79,6 +94,7 @@ class DecimalFromFloat(PythonRule):
                 return decimal.Decimal.from_float(amount)
             """,
             line=4,
+            confidence=Confidence.MEDIUM,
         ),
         Good(
             """\
@@ -115,7 +131,9 @@ class DecimalFromFloat(PythonRule):
             and func.attr.value == "from_float"
             and is_decimal_constructor(func.value, self.ctx.imports)
         ):
-            self.report(node, f"`{Flow(self.ctx).text(node)}` builds a Decimal from a float")
+            args = positional_args(node)
+            level = Confidence.HIGH if args and _is_certainly_inexact(args[0]) else Confidence.MEDIUM
+            self.report(node, f"`{Flow(self.ctx).text(node)}` builds a Decimal from a float", confidence=level)
             return
         if not is_decimal_constructor(func, self.ctx.imports):
             return
@@ -126,4 +144,20 @@ class DecimalFromFloat(PythonRule):
         if is_exact_float_literal(args[0]):
             return  # `Decimal(0.0)`, `Decimal(0.5)`: the binary value is the decimal one
         if flow.value(args[0]).num is Num.FLOAT:
-            self.report(node, f"Decimal is built from float `{flow.text(args[0])}`")
+            if _is_certainly_inexact(args[0]):
+                self.report(
+                    node,
+                    f"Decimal is built from float `{flow.text(args[0])}`, whose binary value is not its decimal one",
+                    confidence=Confidence.HIGH,
+                )
+            else:
+                self.report(node, f"Decimal is built from float `{flow.text(args[0])}`", confidence=Confidence.MEDIUM)
+
+
+def _is_certainly_inexact(node: cst.BaseExpression) -> bool:
+    """`0.30`, `float(text)`, `cents / 100`: a float whose value is not the decimal the code means."""
+    if isinstance(node, cst.Float) or (isinstance(node, cst.UnaryOperation) and isinstance(node.expression, cst.Float)):
+        return not is_exact_float_literal(node)
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "float":
+        return True
+    return isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Divide)

@@ -7,14 +7,15 @@ import libcst as cst
 from reviewbot.analyzers.python.names import string_value
 from reviewbot.analyzers.python.rule import PythonRule
 from reviewbot.analyzers.python.rules.money.flow import Flow
+from reviewbot.analyzers.python.rules.money.reach import Tracer
 from reviewbot.analyzers.python.rules.money.shapes import (
     destination,
     is_inside_reporting_call,
     is_money_destination,
 )
 from reviewbot.analyzers.python.rules.money.values import positional_args
-from reviewbot.core.findings import Severity
-from reviewbot.core.rules import Bad, Family, Good
+from reviewbot.core.findings import Confidence, Severity
+from reviewbot.core.rules import Bad, Evidence, Family, Good
 
 _SPECIAL_FLOATS = frozenset({"inf", "+inf", "-inf", "infinity", "-infinity", "nan"})
 
@@ -41,6 +42,22 @@ class FloatConversionOfAmount(PythonRule):
     options = ("money-names", "extend-money-names", "non-money-words")
     references = ("https://docs.python.org/3/library/decimal.html",)
     triggers = ("float(",)
+    evidence = (
+        Evidence(
+            Confidence.HIGH,
+            "the float reaches money: a PSP call, a column written by the ORM, a comparison with an amount, or "
+            "an exact amount again (`int(...)`, `Decimal(...)`, a `*_decimal` helper), followed through local "
+            "variables and through the callers of the function in this module",
+        ),
+        Evidence(
+            Confidence.MEDIUM,
+            "the value's name (or what it was assigned from) says money, and the rule cannot see where it goes",
+        ),
+        Evidence(
+            Confidence.LOW,
+            "the float is only serialised for display: `json.dumps`, a template, a CSV row, a formatted string",
+        ),
+    )
     examples = (
         Bad(
             """\
@@ -49,6 +66,7 @@ class FloatConversionOfAmount(PythonRule):
                 return refunds.create(payment_id=request.POST["payment_id"], amount=amount)
             """,
             line=2,
+            confidence=Confidence.HIGH,
         ),
         Bad(
             """\
@@ -56,6 +74,7 @@ class FloatConversionOfAmount(PythonRule):
                 return {"currency": order.currency, "total": float(order.total)}
             """,
             line=2,
+            confidence=Confidence.MEDIUM,
         ),
         Bad(
             """\
@@ -64,6 +83,7 @@ class FloatConversionOfAmount(PythonRule):
                 return [per_part] * parts
             """,
             line=2,
+            confidence=Confidence.MEDIUM,
         ),
         Bad(
             """\
@@ -71,6 +91,18 @@ class FloatConversionOfAmount(PythonRule):
                 gateway.charge(customer=row["customer"], price=float(row["unit_price"]))
             """,
             line=2,
+            confidence=Confidence.HIGH,
+        ),
+        Bad(
+            """\
+            def revenue_chart(days):
+                points = []
+                for day in days:
+                    points.append({"date": day.date.isoformat(), "revenue": float(day.revenue)})
+                return json.dumps(points)
+            """,
+            line=4,
+            confidence=Confidence.LOW,
         ),
         Good(
             """\
@@ -123,9 +155,14 @@ class FloatConversionOfAmount(PythonRule):
         target = destination(self.ctx, node)
         if flow.value(arg).money:
             if not self._is_ratio_operand(flow, node):
-                self.report(node, f"money value `{flow.text(arg)}` is converted to float")
+                self._report(node, f"money value `{flow.text(arg)}` is converted to float")
         elif is_money_destination(self.ctx, target) and not flow.is_ratio_expr(arg):
-            self.report(node, f"`{flow.text(node)}` produces money value `{target}` as a float")
+            self._report(node, f"`{flow.text(node)}` produces money value `{target}` as a float")
+
+    def _report(self, node: cst.Call, message: str) -> None:
+        reach = Tracer(self.ctx).reach(node)
+        level = reach.level if reach is not None else Confidence.MEDIUM
+        self.report(node, message + (reach.clause() if reach is not None else ""), confidence=level)
 
     def _is_ratio_destination(self, node: cst.Call) -> bool:
         target = destination(self.ctx, node, returns=False)

@@ -10,9 +10,10 @@ import libcst as cst
 from reviewbot.analyzers.python.names import string_value
 from reviewbot.analyzers.python.rule import PythonRule
 from reviewbot.analyzers.python.rules.money.flow import Flow
+from reviewbot.analyzers.python.rules.money.reach import Tracer
 from reviewbot.analyzers.python.rules.money.values import Num, positional_args
-from reviewbot.core.findings import Severity
-from reviewbot.core.rules import Bad, Family, Good
+from reviewbot.core.findings import Confidence, Severity
+from reviewbot.core.rules import Bad, Evidence, Family, Good
 
 # printf-style conversions (https://docs.python.org/3/library/stdtypes.html#printf-style-string-formatting)
 _PRINTF = re.compile(r"%(?:\((?P<key>[^)]*)\))?[-#0 +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?(?P<type>[a-zA-Z%])")
@@ -38,6 +39,15 @@ class FloatFormattedAmount(PythonRule):
     help = "Format a Decimal quantized to the currency's exponent, or integer minor units with divmod."
     options = ("money-names", "extend-money-names", "non-money-words")
     references = ("https://docs.python.org/3/library/string.html#format-specification-mini-language",)
+    evidence = (
+        Evidence(
+            Confidence.HIGH,
+            "the formatted string reaches money: a PSP call that takes decimal strings (Mollie `value`, "
+            "Braintree `amount`), or a stored record",
+        ),
+        Evidence(Confidence.MEDIUM, "the formatted amount is returned or kept, its use out of sight"),
+        Evidence(Confidence.LOW, "the string only goes to a template, a log line or a display export"),
+    )
     triggers = ("0f", "1f", "2f", "3f", "4f", "5f", "6f", "%f", ":f")
     examples = (
         Bad(
@@ -46,6 +56,7 @@ class FloatFormattedAmount(PythonRule):
                 return {"intent": intent_id, "display_amount": f"{amount:.2f}"}
             """,
             line=2,
+            confidence=Confidence.MEDIUM,
         ),
         Bad(
             """\
@@ -53,6 +64,7 @@ class FloatFormattedAmount(PythonRule):
                 return {"currency": payment.currency, "value": f"{payment.amount / 100:.2f}"}
             """,
             line=2,
+            confidence=Confidence.MEDIUM,
         ),
         Bad(
             """\
@@ -61,6 +73,7 @@ class FloatFormattedAmount(PythonRule):
                 return {"currency_code": "EUR", "value": "%.2f" % total}
             """,
             line=3,
+            confidence=Confidence.MEDIUM,
         ),
         Bad(
             """\
@@ -69,6 +82,7 @@ class FloatFormattedAmount(PythonRule):
                 return "{} x {:.2f}".format(quantity, price * quantity)
             """,
             line=3,
+            confidence=Confidence.MEDIUM,
         ),
         Bad(
             """\
@@ -76,6 +90,16 @@ class FloatFormattedAmount(PythonRule):
                 return gateway.transaction.sale({"amount": format(amount, ".2f")})
             """,
             line=2,
+            confidence=Confidence.HIGH,
+        ),
+        Bad(
+            """\
+            def receipt(request, order):
+                total = float(order.total)
+                return render(request, "receipt.html", {"total": f"{total:.2f}"})
+            """,
+            line=3,
+            confidence=Confidence.LOW,
         ),
         Good(
             """\
@@ -117,7 +141,7 @@ class FloatFormattedAmount(PythonRule):
         if not spec or not isinstance(spec[-1], cst.FormattedStringText):
             return
         if is_fixed_point_spec(spec[-1].value):
-            self._check(node.expression, spec[-1].value)
+            self._check(node.expression, spec[-1].value, self.ctx.parent or node)
 
     def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
         if not isinstance(node.operator, cst.Modulo):
@@ -135,7 +159,7 @@ class FloatFormattedAmount(PythonRule):
             if match.group("key") is not None:
                 return  # mapping-style `%(amount).2f` with a dict: not followed
             if kind in "fF" and position < len(values):
-                self._check(values[position], match.group(0)[1:])
+                self._check(values[position], match.group(0)[1:], node)
             position += 1
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -144,7 +168,7 @@ class FloatFormattedAmount(PythonRule):
         if isinstance(func, cst.Name) and func.value == "format" and "format" not in self.ctx.imports:
             spec = string_value(args[1]) if len(args) == 2 else None
             if spec is not None and is_fixed_point_spec(spec):
-                self._check(args[0], spec)
+                self._check(args[0], spec, node)
         elif isinstance(func, cst.Attribute) and func.attr.value == "format":
             template = string_value(func.value)
             if template is not None:
@@ -170,9 +194,9 @@ class FloatFormattedAmount(PythonRule):
             else:
                 target = keywords.get(head)
             if target is not None and spec and head == field_name and is_fixed_point_spec(spec):
-                self._check(target, spec)
+                self._check(target, spec, node)
 
-    def _check(self, expr: cst.BaseExpression, spec: str) -> None:
+    def _check(self, expr: cst.BaseExpression, spec: str, formatting: cst.CSTNode) -> None:
         flow = Flow(self.ctx)
         value = flow.value(expr)
         if not value.money or value.num is Num.DECIMAL:
@@ -180,10 +204,17 @@ class FloatFormattedAmount(PythonRule):
         if self._is_minor_units_division(flow, expr):
             return  # RB104 reports the division itself
         if value.num is Num.FLOAT or self._is_plain_division(flow, expr):
-            self.report(expr, f"float money value `{flow.text(expr)}` is formatted with `{spec}`")
+            message = f"float money value `{flow.text(expr)}` is formatted with `{spec}`"
         elif value.num is Num.INT:
             # An int amount is in minor units: `.2f` turns 1999 cents into "1999.00" via a float.
-            self.report(expr, f"integer money value `{flow.text(expr)}` is formatted as a float with `{spec}`")
+            message = f"integer money value `{flow.text(expr)}` is formatted as a float with `{spec}`"
+        else:
+            return
+        reach = Tracer(self.ctx).reach(formatting)
+        if reach is not None and reach.why == "it is only formatted into text":
+            reach = None  # the format itself, not where the string goes
+        level = reach.level if reach is not None else Confidence.MEDIUM
+        self.report(expr, message + (reach.clause() if reach is not None else ""), confidence=level)
 
     @staticmethod
     def _is_minor_units_division(flow: Flow, expr: cst.BaseExpression) -> bool:

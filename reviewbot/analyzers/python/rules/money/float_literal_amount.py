@@ -7,14 +7,15 @@ import libcst as cst
 from reviewbot.analyzers.python.names import string_value, target_name
 from reviewbot.analyzers.python.rule import PythonRule
 from reviewbot.analyzers.python.rules.money.flow import Flow
+from reviewbot.analyzers.python.rules.money.reach import Tracer
 from reviewbot.analyzers.python.rules.money.shapes import (
     destination,
     has_float_type,
     is_inside_reporting_call,
 )
-from reviewbot.analyzers.python.rules.money.values import Num
-from reviewbot.core.findings import Severity
-from reviewbot.core.rules import Bad, Family, Good
+from reviewbot.analyzers.python.rules.money.values import Num, is_money_name
+from reviewbot.core.findings import Confidence, Severity
+from reviewbot.core.rules import Bad, Evidence, Family, Good
 
 _ARITHMETIC = (cst.Add, cst.Subtract, cst.Multiply, cst.Divide)
 
@@ -34,6 +35,19 @@ class FloatLiteralAmount(PythonRule):
     help = "Write amounts as integer minor units (`1999`) or `Decimal(\"19.99\")`."
     options = ("money-names", "extend-money-names", "non-money-words")
     references = ("https://docs.python.org/3/tutorial/floatingpoint.html",)
+    evidence = (
+        Evidence(
+            Confidence.HIGH,
+            "the literal is compared with an amount, passed on to a PSP call, or takes part in arithmetic whose "
+            "result reaches money; or it is a module-level money constant in a module that keeps other amounts "
+            "exact (int minor units, Decimal)",
+        ),
+        Evidence(Confidence.MEDIUM, "the literal lands in a money-named value whose use the rule cannot see"),
+        Evidence(
+            Confidence.LOW,
+            "the literal is only stored as written (an ORM column keeps its digits) or serialised for display",
+        ),
+    )
     triggers = (".0", ".1", ".2", ".3", ".4", ".5", ".6", ".7", ".8", ".9", "e-")
     examples = (
         Bad(
@@ -45,6 +59,7 @@ class FloatLiteralAmount(PythonRule):
                 return total
             """,
             line=2,
+            confidence=Confidence.MEDIUM,
         ),
         Bad(
             """\
@@ -52,6 +67,7 @@ class FloatLiteralAmount(PythonRule):
                 return gateway.charge(customer, amount=amount)
             """,
             line=1,
+            confidence=Confidence.HIGH,
         ),
         Bad(
             """\
@@ -59,6 +75,7 @@ class FloatLiteralAmount(PythonRule):
                 return payment.amount > 10000.00
             """,
             line=2,
+            confidence=Confidence.HIGH,
         ),
         Bad(
             """\
@@ -66,6 +83,7 @@ class FloatLiteralAmount(PythonRule):
                 return subtotal * 1.19
             """,
             line=2,
+            confidence=Confidence.MEDIUM,
         ),
         Bad(
             """\
@@ -73,6 +91,15 @@ class FloatLiteralAmount(PythonRule):
                 return {"order_id": order_id, "tip": 2.50}
             """,
             line=2,
+            confidence=Confidence.MEDIUM,
+        ),
+        Bad(
+            """\
+            def preview_product(event):
+                return event.products.create(name="Sample product", price=42.23)
+            """,
+            line=2,
+            confidence=Confidence.LOW,
         ),
         Good(
             """\
@@ -124,14 +151,42 @@ class FloatLiteralAmount(PythonRule):
         parent = parents[index]
         name = self._landing_name(parent, literal, index)
         if name is not None:
-            if self.config.is_money_name(name):
+            if is_money_name(self.config, name):
                 text = self.ctx.module.code_for_node(literal)
-                self.report(literal, f"money value `{name}` gets float literal {text}")
+                level, why = self._landing_evidence(name, literal, parent)
+                self.report(literal, f"money value `{name}` gets float literal {text}{why}", confidence=level)
             return
         if isinstance(parent, cst.Comparison | cst.ComparisonTarget):
             self._comparison(node, parents, index)
         elif isinstance(parent, cst.BinaryOperation) and isinstance(parent.operator, _ARITHMETIC):
             self._arithmetic(node, literal, parent)
+
+    def _landing_evidence(
+        self, name: str, literal: cst.BaseExpression, parent: cst.CSTNode
+    ) -> tuple[Confidence, str]:
+        tracer = Tracer(self.ctx)
+        reach = tracer.reach_name(name, parent) if isinstance(parent, cst.Param) else tracer.reach(literal)
+        if reach is not None and reach.kind == "store":
+            # Django's DecimalField and SQLAlchemy's Numeric turn a literal back into its written digits
+            return Confidence.LOW, "; it is only stored as written, which a decimal column keeps exact"
+        if reach is not None:
+            return reach.level, reach.clause()
+        if self._is_module_constant(name, parent) and self._module_keeps_money_exact():
+            return Confidence.HIGH, (
+                "; a module constant every comparison and sum shares, in a module that keeps other amounts "
+                "as int minor units or Decimal"
+            )
+        return Confidence.MEDIUM, ""
+
+    def _is_module_constant(self, name: str, parent: cst.CSTNode) -> bool:
+        return name.isupper() and isinstance(parent, cst.Assign | cst.AnnAssign) and self.ctx.enclosing_function() is None
+
+    def _module_keeps_money_exact(self) -> bool:
+        """`Decimal` imported, or money named in minor units (`MAX_AMOUNT_MINOR`, `amount_cents`)."""
+        if any(target == "decimal.Decimal" or target == "decimal" for target in self.ctx.imports.values()):
+            return True
+        words = ("_minor", "_cents", "_MINOR", "_CENTS", "minor_units", "MINOR_UNITS")
+        return any(word in self.ctx.source for word in words)
 
     def _landing_name(self, parent: cst.CSTNode, literal: cst.BaseExpression, index: int) -> str | None:
         if isinstance(parent, cst.Assign) and parent.value is literal:
@@ -180,7 +235,12 @@ class FloatLiteralAmount(PythonRule):
         operands = [comparison.left, *(t.comparator for t in comparison.comparisons)]
         for operand in operands:
             if operand is not node and not isinstance(operand, cst.Float) and flow.value(operand).money:
-                self.report(node, f"money value `{flow.text(operand)}` is compared to float literal {node.value}")
+                self.report(
+                    node,
+                    f"money value `{flow.text(operand)}` is compared to float literal {node.value}: "
+                    f"a Decimal amount never equals the float",
+                    confidence=Confidence.HIGH,
+                )
                 return
 
     def _arithmetic(
@@ -196,4 +256,11 @@ class FloatLiteralAmount(PythonRule):
         target = destination(self.ctx, node, returns=False)
         if is_inside_reporting_call(self.ctx) or (target is not None and flow.is_ratio_name(target)):
             return
-        self.report(node, f"float literal {node.value} makes money value `{flow.text(other)}` a float")
+        reach = Tracer(self.ctx).reach(parent)
+        level = reach.level if reach is not None else Confidence.MEDIUM
+        self.report(
+            node,
+            f"float literal {node.value} makes money value `{flow.text(other)}` a float"
+            + (reach.clause() if reach is not None else ""),
+            confidence=level,
+        )

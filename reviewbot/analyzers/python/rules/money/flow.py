@@ -20,6 +20,7 @@ from reviewbot.analyzers.python.rules.money.values import (
     call_name,
     field_num,
     is_decimal_constructor,
+    is_money_name,
     is_ratio_name,
     join,
     name_value,
@@ -195,7 +196,7 @@ class Flow:
                 return Value(first.money, Num.DECIMAL)
             if name == "count":
                 return Value(False, Num.INT)
-        if name is not None and self.config.is_money_name(name):
+        if name is not None and is_money_name(self.config, name):
             return Value(True, Num.UNKNOWN)
         return UNKNOWN
 

@@ -6,14 +6,15 @@ import libcst as cst
 
 from reviewbot.analyzers.python.rule import PythonRule
 from reviewbot.analyzers.python.rules.money.flow import Flow
+from reviewbot.analyzers.python.rules.money.reach import Tracer
 from reviewbot.analyzers.python.rules.money.shapes import (
     destination,
     is_inside_reporting_call,
     is_money_destination,
 )
 from reviewbot.analyzers.python.rules.money.values import Num, positional_args
-from reviewbot.core.findings import Severity
-from reviewbot.core.rules import Bad, Family, Good
+from reviewbot.core.findings import Confidence, Severity
+from reviewbot.core.rules import Bad, Evidence, Family, Good
 
 
 def _is_float_call(node: cst.BaseExpression) -> bool:
@@ -37,6 +38,18 @@ class RoundOnFloatAmount(PythonRule):
     options = ("money-names", "extend-money-names", "non-money-words")
     references = ("https://docs.python.org/3/library/functions.html#round",)
     triggers = ("round(",)
+    evidence = (
+        Evidence(
+            Confidence.HIGH,
+            "the rounded float reaches money: a PSP call, an ORM write, a comparison with an amount",
+        ),
+        Evidence(Confidence.MEDIUM, "the rounded value is money by name, and its use is out of sight"),
+        Evidence(
+            Confidence.LOW,
+            "the rounded value is only serialised for display (a chart, a JSON or CSV export) while the sums "
+            "behind it stay exact",
+        ),
+    )
     examples = (
         Bad(
             """\
@@ -44,6 +57,7 @@ class RoundOnFloatAmount(PythonRule):
                 return round(subtotal + tax, 2)
             """,
             line=2,
+            confidence=Confidence.MEDIUM,
         ),
         Bad(
             """\
@@ -52,6 +66,7 @@ class RoundOnFloatAmount(PythonRule):
                 return round(discounted, 2)
             """,
             line=3,
+            confidence=Confidence.MEDIUM,
         ),
         Bad(
             """\
@@ -59,6 +74,24 @@ class RoundOnFloatAmount(PythonRule):
                 return {"amount": round(payout.gross - payout.fees, 2), "currency": payout.currency}
             """,
             line=2,
+            confidence=Confidence.MEDIUM,
+        ),
+        Bad(
+            """\
+            def goodwill_refund(payment):
+                gateway.refund(payment.psp_reference, amount=round(payment.captured_total * 0.15, 2))
+            """,
+            line=2,
+            confidence=Confidence.HIGH,
+        ),
+        Bad(
+            """\
+            def revenue_point(day, orders):
+                revenue = sum(o.total for o in orders)
+                return json.dumps({"day": day.isoformat(), "revenue": round(revenue, 2)})
+            """,
+            line=3,
+            confidence=Confidence.LOW,
         ),
         Good(
             """\
@@ -115,4 +148,11 @@ class RoundOnFloatAmount(PythonRule):
         if is_inside_reporting_call(self.ctx):
             return
         if value.money or is_money_destination(self.ctx, target):
-            self.report(node, f"`{flow.text(node)}` rounds money value `{flow.text(args[0])}` as a float")
+            reach = Tracer(self.ctx).reach(node)
+            level = reach.level if reach is not None else Confidence.MEDIUM
+            self.report(
+                node,
+                f"`{flow.text(node)}` rounds money value `{flow.text(args[0])}` as a float"
+                + (reach.clause() if reach is not None else ""),
+                confidence=level,
+            )

@@ -6,7 +6,12 @@ import libcst as cst
 
 from reviewbot.analyzers.python.names import call_chain, dotted_name, string_value, target_name
 from reviewbot.analyzers.python.rule import FileContext
-from reviewbot.analyzers.python.rules.money.values import FLOAT_TYPE_NAMES, PASSTHROUGH_CALLS, call_name
+from reviewbot.analyzers.python.rules.money.values import (
+    FLOAT_TYPE_NAMES,
+    PASSTHROUGH_CALLS,
+    call_name,
+    is_money_name,
+)
 
 _UNION_HEADS = frozenset({"Optional", "Union"})
 # Homogeneous containers: the last argument is the type of every element or mapping value.
@@ -144,4 +149,4 @@ def is_inside_reporting_call(ctx: FileContext) -> bool:
 
 
 def is_money_destination(ctx: FileContext, name: str | None) -> bool:
-    return name is not None and ctx.config.is_money_name(name)
+    return name is not None and is_money_name(ctx.config, name)

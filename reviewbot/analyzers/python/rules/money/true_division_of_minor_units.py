@@ -6,10 +6,11 @@ import libcst as cst
 
 from reviewbot.analyzers.python.rule import PythonRule
 from reviewbot.analyzers.python.rules.money.flow import Flow
+from reviewbot.analyzers.python.rules.money.reach import Tracer
 from reviewbot.analyzers.python.rules.money.shapes import destination, is_inside_reporting_call
 from reviewbot.analyzers.python.rules.money.values import Num, is_decimal_constructor
-from reviewbot.core.findings import Severity
-from reviewbot.core.rules import Bad, Family, Good
+from reviewbot.core.findings import Confidence, Severity
+from reviewbot.core.rules import Bad, Evidence, Family, Good
 
 
 class TrueDivisionOfMinorUnits(PythonRule):
@@ -30,6 +31,15 @@ class TrueDivisionOfMinorUnits(PythonRule):
     )
     options = ("money-names", "extend-money-names", "non-money-words")
     references = ("https://docs.python.org/3/library/functions.html#divmod",)
+    evidence = (
+        Evidence(
+            Confidence.HIGH,
+            "the float quotient reaches money: truncated back to an integer amount (`int(...)`, `round(...)`), "
+            "passed on to a PSP call or an ORM write, or compared with an amount",
+        ),
+        Evidence(Confidence.MEDIUM, "the quotient is returned or kept, and its use is out of sight"),
+        Evidence(Confidence.LOW, "the quotient is only turned into text for display (`str(...)`, a template)"),
+    )
     triggers = ("cents", "minor", "pence", "paise", "int(", ": int", "-> int", "[int]")
     examples = (
         Bad(
@@ -38,6 +48,7 @@ class TrueDivisionOfMinorUnits(PythonRule):
                 return int(intent.amount_captured * percent / 100)
             """,
             line=2,
+            confidence=Confidence.HIGH,
         ),
         Bad(
             """\
@@ -45,6 +56,7 @@ class TrueDivisionOfMinorUnits(PythonRule):
                 return str(amount_cents / 100)
             """,
             line=2,
+            confidence=Confidence.LOW,
         ),
         Bad(
             """\
@@ -52,6 +64,7 @@ class TrueDivisionOfMinorUnits(PythonRule):
                 return [order.total_minor / count] * count
             """,
             line=2,
+            confidence=Confidence.MEDIUM,
         ),
         Bad(
             """\
@@ -60,6 +73,7 @@ class TrueDivisionOfMinorUnits(PythonRule):
                 return refunds.create(payment.id, amount=amount / 2)
             """,
             line=3,
+            confidence=Confidence.HIGH,
         ),
         Bad(
             """\
@@ -69,6 +83,7 @@ class TrueDivisionOfMinorUnits(PythonRule):
                 return total_cents
             """,
             line=3,
+            confidence=Confidence.MEDIUM,
         ),
         Good(
             """\
@@ -129,7 +144,18 @@ class TrueDivisionOfMinorUnits(PythonRule):
                 return
         if is_inside_reporting_call(self.ctx):
             return
-        self.report(node, f"integer money `{flow.text(left)}` is divided with `/`, giving a float")
+        tracer = Tracer(self.ctx)
+        if isinstance(node, cst.AugAssign):
+            reach = tracer.reach_name(node.target.value, node) if isinstance(node.target, cst.Name) else None
+        else:
+            reach = tracer.reach(node)
+        level = reach.level if reach is not None else Confidence.MEDIUM
+        self.report(
+            node,
+            f"integer money `{flow.text(left)}` is divided with `/`, giving a float"
+            + (reach.clause() if reach is not None else ""),
+            confidence=level,
+        )
 
     def _is_truncated_to_int(self, node: cst.CSTNode) -> bool:
         parents = self.ctx.parents

@@ -59,9 +59,27 @@ def is_ratio_name(config: Config, name: str) -> bool:
     return any(w in ratio for w in split_words(name))
 
 
+# Money words that also quantify other things: `total_votes`, `remaining_attempts`, `paid_orders` count.
+QUANTIFIER_WORDS = frozenset({"total", "totals", "net", "gross", "remaining", "outstanding", "paid", "captured",
+                              "authorized", "owed"})
+
+
+def is_money_name(config: Config, name: str) -> bool:
+    """`config.is_money_name`, except a quantifier followed by a plural that is no money word: `total_votes`,
+    `remaining_seats`, `paid_orders` are counts, while `order_total` and `total_amount` stay money."""
+    if not config.is_money_name(name):
+        return False
+    words = split_words(name)
+    money = [i for i, w in enumerate(words) if config.is_money_name(w)]
+    if not money or any(words[i] not in QUANTIFIER_WORDS for i in money):
+        return True
+    counted = [w for w in words[money[-1] + 1 :] if len(w) > 3 and w.endswith("s") and not config.is_money_name(w)]
+    return not counted
+
+
 def name_value(config: Config, name: str) -> Value:
     """What a name alone says: `amount_cents` is int money, `total` is money of unknown kind."""
-    if not config.is_money_name(name):
+    if not is_money_name(config, name):
         return UNKNOWN
     if any(w in MINOR_UNIT_WORDS for w in split_words(name)):
         return Value(True, Num.INT)

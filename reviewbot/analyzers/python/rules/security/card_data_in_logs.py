@@ -6,12 +6,13 @@ import re
 
 import libcst as cst
 
-from reviewbot.analyzers.python.names import call_chain
+from reviewbot.analyzers.python.names import call_chain, iter_descendants
 from reviewbot.analyzers.python.rule import PythonRule
-from reviewbot.analyzers.python.rules.security._card import keyword_carries_card, find_card_data
+from reviewbot.analyzers.python.rules.security._card import find_card_data, keyword_carries_card
+from reviewbot.analyzers.python.rules.security._request import enclosing_functions, is_request_input
 from reviewbot.config import split_words
-from reviewbot.core.findings import Severity
-from reviewbot.core.rules import Bad, Family, Good
+from reviewbot.core.findings import Confidence, Severity
+from reviewbot.core.rules import Bad, Evidence, Family, Good
 
 _LOG_METHODS = frozenset(
     {"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log", "msg", "bind",
@@ -52,6 +53,18 @@ class CardDataInLogs(PythonRule):
     )
     triggers = ("card", "Card", "CARD", "pan", "PAN", "cvv", "cvc", "CVV", "CVC", "track", "security_code")
     runs_on_tests = True
+    evidence = (
+        Evidence(
+            Confidence.HIGH,
+            "the logged value is what the client sent (read from the request body or headers, also through a "
+            "local), or the same value is handed to a PSP, vault or tokenizer call in the function",
+        ),
+        Evidence(
+            Confidence.MEDIUM,
+            "a name or key says card number, CVV or track data (`card_number`, `card[\"cvc\"]`), with no source "
+            "or PSP call in sight",
+        ),
+    )
     examples = (
         Bad(
             """\
@@ -65,6 +78,7 @@ def tokenize_card(card_number: str, exp_month: int, exp_year: int) -> str:
     return vault.tokenize(card_number, exp_month, exp_year)
 """,
             line=7,
+            confidence=Confidence.HIGH,
         ),
         Bad(
             """\
@@ -73,6 +87,7 @@ def validate_card(card: dict[str, str]) -> None:
         raise CardValidationError(f"invalid cvc {card['cvc']} for card {card['number']}")
 """,
             line=3,
+            confidence=Confidence.MEDIUM,
         ),
         Bad(
             """\
@@ -83,6 +98,7 @@ async def create_payment_method(request: Request) -> dict[str, str]:
     return await psp.create_payment_method(payload)
 """,
             line=4,
+            confidence=Confidence.HIGH,
         ),
         Bad(
             """\
@@ -94,6 +110,7 @@ def charge_card(card: CardInput, amount_minor: int) -> None:
     gateway.charge(card, amount_minor)
 """,
             line=5,
+            confidence=Confidence.HIGH,
         ),
         Bad(
             """\
@@ -101,6 +118,7 @@ def debug_swipe(track2: str) -> None:
     print("swiped", track2)
 """,
             line=2,
+            confidence=Confidence.MEDIUM,
         ),
         Good(
             """\
@@ -146,7 +164,8 @@ def validate_card(card_number: str) -> None:
             found = arg.keyword.value if arg.keyword is not None and keyword_carries_card(arg) else None
             found = found or find_card_data(arg.value)
             if found:
-                self.report(node, f"card data `{found}` reaches `{sink}`")
+                level, why = self._evidence(arg.value)
+                self.report(node, f"card data `{found}` reaches `{sink}`{why}", confidence=level)
                 return
 
     def visit_Raise(self, node: cst.Raise) -> None:
@@ -155,8 +174,21 @@ def validate_card(card_number: str) -> None:
             for arg in exc.args:
                 found = find_card_data(arg.value)
                 if found:
-                    self.report(exc, f"card data `{found}` reaches the exception message")
+                    level, why = self._evidence(arg.value)
+                    self.report(exc, f"card data `{found}` reaches the exception message{why}", confidence=level)
                     return
+
+    def _evidence(self, value: cst.BaseExpression) -> tuple[Confidence, str]:
+        """High when the logged value is what the client sent, or what the code hands to a PSP or vault."""
+        scopes = enclosing_functions(self.ctx)
+        names = _roots(value) - {"self"}
+        if any(is_request_input(cst.Name(name), scopes) for name in sorted(names)):
+            return Confidence.HIGH, " (read from the request)"
+        if scopes:
+            consumer = _card_consumer(scopes[0], names)
+            if consumer is not None:
+                return Confidence.HIGH, f" (the same value is handed to `{consumer}`)"
+        return Confidence.MEDIUM, ""
 
 
 def _sink_name(node: cst.Call) -> str | None:
@@ -175,5 +207,37 @@ def _sink_name(node: cst.Call) -> str | None:
     if method in _ANALYTICS_METHODS:
         receiver = {w for part in parts[:-1] for w in split_words(part)} | set(parts[:-1])
         if receiver & _ANALYTICS_WORDS or "sentry_sdk" in parts:
+            return chain
+    return None
+
+
+# Words of a call that takes real card data: a PSP charge, a vault, a tokenizer.
+_CONSUMER_WORDS = frozenset(
+    {"tokenize", "tokenise", "vault", "charge", "authorize", "authorise", "pay", "capture", "confirm", "payment",
+     "payments", "card", "cards", "sale", "verify"}
+)
+
+
+def _roots(value: cst.BaseExpression) -> set[str]:
+    """The names whose parts the value reads: `payload` in `payload["card"]`, `card` in `card.number`."""
+    out: set[str] = set()
+    for node in (value, *iter_descendants(value)):
+        while isinstance(node, cst.Attribute | cst.Subscript):
+            node = node.value
+        if isinstance(node, cst.Name):
+            out.add(node.value)
+    return out
+
+
+def _card_consumer(function: cst.FunctionDef, names: set[str]) -> str | None:
+    """A call in `function` that is given one of `names` and takes card data (`vault.tokenize(card_number)`)."""
+    for node in iter_descendants(function.body):
+        if not isinstance(node, cst.Call) or _sink_name(node) is not None:
+            continue
+        chain = call_chain(node.func) or ""
+        words = {w for part in chain.split(".") for w in split_words(part)}
+        if not words & _CONSUMER_WORDS:
+            continue
+        if any(isinstance(a.value, cst.Name) and a.value.value in names for a in node.args):
             return chain
     return None

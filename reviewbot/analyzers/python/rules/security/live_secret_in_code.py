@@ -10,8 +10,8 @@ import libcst as cst
 from reviewbot.analyzers.python.names import string_value
 from reviewbot.analyzers.python.rule import PythonRule
 from reviewbot.config import split_words
-from reviewbot.core.findings import Severity
-from reviewbot.core.rules import Bad, Family, Good
+from reviewbot.core.findings import Confidence, Severity
+from reviewbot.core.rules import Bad, Evidence, Family, Good
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,9 +87,22 @@ class LiveSecretInCode(PythonRule):
     )
     triggers = ("sk_", "rk_live_", "whsec_", "AQE", "access_token$production$", "live_", "paypal", "PAYPAL", "PayPal")
     runs_on_tests = True
+    evidence = (
+        Evidence(
+            Confidence.HIGH,
+            "the string has a provider's live-key format (`sk_live_`, `rk_live_`, `whsec_`, Adyen `AQE…`, "
+            "Braintree `access_token$production$`, Checkout.com `sk_`, Mollie `live_`), placeholders excluded",
+        ),
+        Evidence(
+            Confidence.MEDIUM,
+            "a 40+ character random string assigned to a name that says PayPal client secret (PayPal secrets "
+            "have no prefix of their own)",
+        ),
+    )
     # The example keys are split in two so that this module itself holds no key-shaped literal.
     examples = (
-        Bad('import stripe\n\nstripe.api_key = "sk_live_' + '51HxQ2aLkdjf8Qw3Zr9TtYb6VnM0pLs4Kd"\n', line=3),
+        Bad('import stripe\n\nstripe.api_key = "sk_live_' + '51HxQ2aLkdjf8Qw3Zr9TtYb6VnM0pLs4Kd"\n', line=3,
+            confidence=Confidence.HIGH),
         Bad('STRIPE_WEBHOOK_SECRET = "whsec_' + '9fK2lQmZ0pR7tYb3VnX8cLs4Kd1wEa6H"\n', line=1),
         Bad(
             "gateway = braintree.BraintreeGateway(\n"
@@ -101,6 +114,7 @@ class LiveSecretInCode(PythonRule):
         Bad(
             'PAYPAL_CLIENT_SECRET = "EHx8Qw3Zr9TtYb6VnM0pLs4Kd' + 'TqPz7LmN2vB5xC8rW1sE4uH6jK9gF3dA0yZ"\n',
             line=1,
+            confidence=Confidence.MEDIUM,
         ),
         Good('import os\n\nimport stripe\n\nstripe.api_key = os.environ["STRIPE_SECRET_KEY"]\n'),
         Good('stripe.api_key = "sk_test_' + '51HxQ2aLkdjf8Qw3Zr9TtYb6VnM0pLs4Kd"\n'),
@@ -139,7 +153,11 @@ class LiveSecretInCode(PythonRule):
             return
         text = string_value(value)
         if text is not None and _PAYPAL_SECRET_RE.match(text) and not _PLACEHOLDER_RE.search(text):
-            self.report(value, f"PayPal client secret ({len(text)} characters) is written in the code")
+            self.report(
+                value,
+                f"PayPal client secret ({len(text)} characters) is written in the code",
+                confidence=Confidence.MEDIUM,
+            )
 
 
 def _name_of(target: cst.BaseAssignTargetExpression) -> str | None:

@@ -6,24 +6,11 @@ import libcst as cst
 
 from reviewbot.analyzers.python.names import call_chain, iter_descendants, string_value
 from reviewbot.analyzers.python.rule import FileContext, PythonRule
+from reviewbot.analyzers.python.rules.security._webhook_flow import Tracer, is_verifying_name
 from reviewbot.config import split_words
-from reviewbot.core.findings import Severity
-from reviewbot.core.rules import Bad, Family, Good
+from reviewbot.core.findings import Confidence, Severity
+from reviewbot.core.rules import Bad, Evidence, Family, Good
 
-# Calls that verify a payload: Stripe construct_event/verify_header, hmac.compare_digest, Adyen
-# is_valid_hmac_notification, PayPal verify_webhook_signature, project helpers named verify_*.
-_VERIFYING_FRAGMENTS = ("construct_event", "verify", "compare_digest", "hmac", "signature", "webhook_notification.parse")
-_PARSING_CALLS = frozenset({"loads", "json", "get_json", "construct_from", "model_validate", "model_validate_json",
-                            "parse_obj", "parse_raw"})
-_BODY_ATTRIBUTES = frozenset({"json", "data", "body", "POST", "get_json", "get_data"})
-_EVENT_KEYS = frozenset({"type", "event_type", "eventCode", "event", "kind", "action", "status"})
-_ACTION_WORDS = frozenset(
-    {"save", "update", "delay", "apply", "async", "execute", "commit", "handle", "handler", "process",
-     "dispatch", "fulfill", "fulfil", "mark", "capture", "refund", "credit", "debit", "settle", "cancel",
-     "complete", "create", "send", "enqueue", "publish", "emit", "record", "apply_async", "reconcile",
-     "ingest", "book", "void", "payout", "transfer", "insert", "upsert", "store", "persist"}
-)
-_PSP_WORDS = frozenset({"mollie", "stripe", "psp", "gateway", "paypal", "adyen", "braintree", "checkout"})
 _ENDPOINT_METHODS = frozenset({"post", "put", "dispatch", "handle", "__call__", "create", "receive"})
 
 
@@ -37,7 +24,9 @@ class UnverifiedWebhook(PythonRule):
         "A webhook URL is public. Without checking the PSP's signature (Stripe-Signature, Adyen's "
         "HMAC, PayPal's verify call) anyone who finds the URL can post `payment_intent.succeeded` "
         "and have orders shipped, balances credited or refunds marked done. Parsing the JSON and "
-        "switching on its type is exactly what an attacker's forged event needs."
+        "switching on its type is exactly what an attacker's forged event needs. Fetching the object back "
+        "from the PSP (`stripe.PaymentIntent.retrieve(id)`) is a sound substitute, as long as every money "
+        "decision is taken on the fetched object and not on the posted event's `type`."
     )
     help = (
         "Verify before parsing: `stripe.Webhook.construct_event(payload, sig_header, endpoint_secret)`, "
@@ -50,6 +39,20 @@ class UnverifiedWebhook(PythonRule):
     )
     triggers = ("webhook", "Webhook", "WEBHOOK", "Signature", "signature", "SIGNATURE")
     runs_on_tests = True
+    evidence = (
+        Evidence(
+            Confidence.HIGH,
+            "the posted event's type decides a money action (`if event[\"type\"] == ...: payment.fail()`), or its "
+            "values are passed to one (`reconcile(body[\"batch_id\"])`), in the endpoint or in a module-local "
+            "handler it dispatches the payload to (`func = charge_webhook; func(event)`, `HANDLERS[type](event)`), "
+            "even when other branches re-fetch the object from the PSP",
+        ),
+        Evidence(
+            Confidence.MEDIUM,
+            "the endpoint parses the payload and acts on it (dispatches, saves, enqueues), no money action seen "
+            "and no re-fetch; tests, and views behind a login or permission check, are not endpoints",
+        ),
+    )
     examples = (
         Bad(
             """\
@@ -61,6 +64,7 @@ def stripe_webhook():
     return "", 200
 """,
             line=2,
+            confidence=Confidence.HIGH,
         ),
         Bad(
             """\
@@ -73,6 +77,7 @@ async def adyen_notifications(request: Request) -> dict[str, str]:
     return {"status": "[accepted]"}
 """,
             line=2,
+            confidence=Confidence.MEDIUM,
         ),
         Bad(
             """\
@@ -84,6 +89,29 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
     return HttpResponse(status=200)
 """,
             line=2,
+            confidence=Confidence.HIGH,
+        ),
+        Bad(
+            """\
+@csrf_exempt
+def stripe_webhook(request):
+    event_json = json.loads(request.body)
+    handler = HANDLERS.get(event_json["data"]["object"]["object"])
+    return handler(event_json) if handler else HttpResponse(status=200)
+
+
+def intent_webhook(event_json):
+    intent = stripe.PaymentIntent.retrieve(event_json["data"]["object"]["id"])
+    payment = Payment.objects.get(psp_reference=intent.id)
+    if event_json["type"] == "payment_intent.payment_failed":
+        payment.fail()
+    return HttpResponse(status=200)
+
+
+HANDLERS = {"payment_intent": intent_webhook}
+""",
+            line=2,
+            confidence=Confidence.HIGH,
         ),
         Good(
             """\
@@ -115,6 +143,36 @@ async def checkout_webhook(request: Request) -> Response:
         ),
         Good(
             """\
+@csrf_exempt
+def stripe_webhook(request):
+    event_json = json.loads(request.body)
+    intent = stripe.PaymentIntent.retrieve(event_json["data"]["object"]["id"])
+    payment = Payment.objects.get(psp_reference=intent.id)
+    if intent.status == "requires_payment_method":
+        payment.fail()
+    return HttpResponse(status=200)
+"""
+        ),
+        Good(
+            """\
+class WebhookLogsView(PermissionRequiredMixin, ListView):
+    def post(self, request):
+        if request.POST.get("action") == "retry":
+            retry_all_deliveries.apply_async(args=(self.webhook.pk,))
+        return redirect("webhook-logs")
+"""
+        ),
+        Good(
+            """\
+def test_webhook_marks_the_payment_paid(client, payment):
+    event = json.loads(build_event("payment_intent.succeeded", payment))
+    client.post("/webhooks/stripe", event)
+    payment.refresh_from_db()
+    assert payment.status == "paid"
+"""
+        ),
+        Good(
+            """\
 @router.post("/v1/refunds")
 async def create_refund(request: Request) -> dict[str, str]:
     body = await request.json()
@@ -138,6 +196,7 @@ def stripe_webhook():
         super().__init__(ctx)
         # functions whose body holds a short string naming a signature (a header being read)
         self.reads_signature_header: set[cst.FunctionDef] = set()
+        self._tracer: Tracer | None = None
 
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
         value = node.evaluated_value
@@ -149,32 +208,28 @@ def stripe_webhook():
     def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         if node not in self.reads_signature_header and not _is_webhook_endpoint(node, self.ctx.parents):
             return
-        if any(_is_verifying_name(call_chain(d.decorator) or "") for d in node.decorators):
+        if self.ctx.is_test or _is_test(node, self.ctx.parents) or _is_authenticated(node, self.ctx.parents):
+            return  # a handler in test code is a fixture that posts to the endpoint, never the endpoint
+        if any(is_verifying_name(call_chain(d.decorator) or "") for d in node.decorators):
             return
-        parses = _has_body_params(node)
-        acts = False
-        for sub in iter_descendants(node.body):
-            if isinstance(sub, cst.Call):
-                callee = call_chain(sub.func) or ""
-                if _is_verifying_name(callee) or _is_event_refetch(callee):
-                    return
-                method = callee.rsplit(".", 1)[-1]
-                if method in _PARSING_CALLS:
-                    parses = True
-                if any(w in _ACTION_WORDS for w in split_words(method)):
-                    acts = True
-            elif isinstance(sub, cst.Attribute) and sub.attr.value in _BODY_ATTRIBUTES:
-                receiver = call_chain(sub.value) or ""
-                if "request" in receiver or receiver in ("req", "self.request"):
-                    parses = True
-            elif isinstance(sub, cst.Subscript) and _is_event_key(sub):
-                acts = True
-            elif isinstance(sub, cst.Attribute) and sub.attr.value in ("type", "event_type"):
-                acts = True
-            elif isinstance(sub, cst.Match):
-                acts = True
-        if parses and acts:
-            self.report(node.name, f"webhook handler `{node.name.value}` acts on the payload without verifying its signature")
+        if self._tracer is None:
+            self._tracer = Tracer(self.ctx)
+        flow = self._tracer.trace(node, _body_params(node))
+        if flow.verified:
+            return
+        name = node.name.value
+        if flow.decision is not None:
+            self.report(
+                node.name,
+                f"webhook handler `{name}` never verifies the signature and {flow.decision}",
+                confidence=Confidence.HIGH,
+            )
+        elif not flow.refetched and (flow.parses or _body_params(node)) and flow.acts:
+            self.report(
+                node.name,
+                f"webhook handler `{name}` acts on the payload without verifying its signature",
+                confidence=Confidence.MEDIUM,
+            )
 
 
 def _is_webhook_endpoint(node: cst.FunctionDef, parents: list[cst.CSTNode]) -> bool:
@@ -192,35 +247,54 @@ def _is_webhook_endpoint(node: cst.FunctionDef, parents: list[cst.CSTNode]) -> b
     return False
 
 
-def _is_verifying_name(callee: str) -> bool:
-    lowered = callee.lower()
-    return any(fragment in lowered for fragment in _VERIFYING_FRAGMENTS)
-
-
-def _is_event_refetch(callee: str) -> bool:
-    """`stripe.Event.retrieve(id)`, `mollie_client.payments.get(id)`: fetching from the PSP proves it is real."""
-    parts = callee.split(".")
-    words = {w for part in parts[:-1] for w in split_words(part)}
-    method = parts[-1]
-    if method == "retrieve" and words & {"event", "events"}:
-        return True
-    return method in ("get", "retrieve") and bool(words & _PSP_WORDS)
-
-
-def _is_event_key(node: cst.Subscript) -> bool:
-    if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
-        return False
-    key = string_value(node.slice[0].slice.value)
-    return key is not None and key in _EVENT_KEYS
-
-
-def _has_body_params(node: cst.FunctionDef) -> bool:
+def _body_params(node: cst.FunctionDef) -> set[str]:
     """FastAPI-style handlers get the parsed body as a parameter: `event: StripeEvent`, `payload: dict`."""
+    out: set[str] = set()
     for param in (*node.params.params, *node.params.kwonly_params):
         if param.annotation is None:
             continue
         annotation = call_chain(param.annotation.annotation) or ""
         words = set(split_words(annotation))
         if annotation in ("dict", "Dict") or words & {"event", "payload", "notification", "body"}:
-            return True
+            out.add(param.name.value)
+    return out
+
+
+def _is_test(node: cst.FunctionDef, parents: list[cst.CSTNode]) -> bool:
+    """A test function or a method of a test class exercises a webhook; it is not one."""
+    if node.name.value.startswith("test"):
+        return True
+    return any(isinstance(p, cst.ClassDef) and p.name.value.startswith("Test") for p in parents)
+
+
+# Words in a decorator or a base class that put a view behind a login or a permission check.
+_AUTH_WORDS = frozenset({"login", "permission", "permissions", "authenticated", "staff", "superuser", "admin"})
+
+
+def _is_authenticated(node: cst.FunctionDef, parents: list[cst.CSTNode]) -> bool:
+    """`@login_required`, `@permission_required(...)`, a `PermissionRequiredMixin` view, DRF
+    `permission_classes = [IsAuthenticated]`: a signed-in user calls it, not a PSP."""
+    for decorator in node.decorators:
+        for sub in (decorator.decorator, *iter_descendants(decorator.decorator)):
+            name = sub.value if isinstance(sub, cst.Name) else sub.attr.value if isinstance(sub, cst.Attribute) else ""
+            if _AUTH_WORDS & set(split_words(name)):
+                return True
+    for parent in reversed(parents):
+        if isinstance(parent, cst.ClassDef):
+            for base in parent.bases:
+                if _AUTH_WORDS & set(split_words(call_chain(base.value) or "")):
+                    return True
+            return _has_permission_classes(parent)
+    return False
+
+
+def _has_permission_classes(cls: cst.ClassDef) -> bool:
+    for stmt in cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ():
+        for small in stmt.body if isinstance(stmt, cst.SimpleStatementLine) else ():
+            if isinstance(small, cst.Assign) and any(
+                isinstance(t.target, cst.Name) and t.target.value in ("permission_classes", "authentication_classes")
+                for t in small.targets
+            ):
+                text = " ".join(call_chain(e.value) or "" for e in getattr(small.value, "elements", ()))
+                return "AllowAny" not in text and bool(text)
     return False
