@@ -76,6 +76,9 @@ def all_rules(include_pack: bool = True) -> tuple[RuleInfo, ...]:
 
     infos: list[RuleInfo] = [rule.info() for rule in RULES]
     infos.extend(rule.info() for rule in MIGRATION_RULES)
+    from reviewbot.analyzers.trace.rule import TRACE_RULES
+
+    infos.extend(rule.info() for rule in TRACE_RULES)
     if include_pack:
         from reviewbot.analyzers.tools.pack import pack_rules
 
