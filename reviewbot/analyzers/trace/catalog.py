@@ -35,7 +35,7 @@ Snapshot = dict[int, Relation]
 def relations(conn: psycopg.Connection[tuple[object, ...]]) -> Snapshot:
     """Every user relation the session sees (its own uncommitted DDL included)."""
     rows = conn.execute(
-        "SELECT c.oid::int8, c.relname, format('%%I.%%I', n.nspname, c.relname), c.relkind::text, "
+        "SELECT c.oid::int8, c.relname, format('%I.%I', n.nspname, c.relname), c.relkind::text, "
         "coalesce(i.indrelid, c.oid)::int8, coalesce(t.relname, c.relname), c.relfilenode::int8 "
         "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
         "LEFT JOIN pg_index i ON i.indexrelid = c.oid LEFT JOIN pg_class t ON t.oid = i.indrelid "
@@ -48,12 +48,14 @@ def relations(conn: psycopg.Connection[tuple[object, ...]]) -> Snapshot:
     }
 
 
-def held_locks(conn: psycopg.Connection[tuple[object, ...]], pid: int | None = None) -> list[tuple[int, str]]:
-    """(relation oid, mode) of the granted relation locks of `pid` (default: this session)."""
+def held_locks(conn: psycopg.Connection[tuple[object, ...]], pid: int | None = None,
+               waiting: bool = False) -> list[tuple[int, str]]:
+    """(relation oid, mode) of the granted (or, with `waiting`, also requested) relation locks of `pid`."""
     who = "pg_backend_pid()" if pid is None else "%s"
+    granted = "" if waiting else "AND l.granted "
     rows = conn.execute(
         "SELECT l.relation::int8, l.mode FROM pg_locks l "
-        "WHERE l.locktype = 'relation' AND l.granted AND l.database = "
+        f"WHERE l.locktype = 'relation' {granted}AND l.database = "
         f"(SELECT oid FROM pg_database WHERE datname = current_database()) AND l.pid = {who}",
         () if pid is None else (pid,),
     ).fetchall()

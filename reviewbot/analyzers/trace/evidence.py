@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from reviewbot.analyzers.migrations.sql import parse_sql_operations
 from reviewbot.analyzers.trace.script import Statement
 
 # pg_locks.mode -> the name the docs (and our messages) use
@@ -18,6 +19,19 @@ MODE_RANK = {name: rank for rank, name in enumerate(MODE_NAMES.values(), start=1
 # (ACCESS SHARE) and UPDATE/INSERT/DELETE (ROW EXCLUSIVE) wait for.
 BLOCKS_READS = frozenset({"ACCESS EXCLUSIVE"})
 BLOCKS_WRITES = frozenset({"SHARE", "SHARE ROW EXCLUSIVE", "EXCLUSIVE", "ACCESS EXCLUSIVE"})
+
+
+def touched_names(sql: str) -> list[str]:
+    """The tables a statement names (as PostgreSQL stores unquoted names), its main table first."""
+    out: list[str] = []
+    for op in parse_sql_operations(sql).operations:
+        names = [op.table, op.references, *(c.references for c in op.columns)]
+        for name in names:
+            if name:
+                short = name.rsplit(".", 1)[-1].strip('"')
+                if short not in out:
+                    out.append(short)
+    return out
 
 
 def mode_name(pg_mode: str) -> str:

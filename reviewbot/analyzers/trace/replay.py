@@ -24,7 +24,7 @@ from reviewbot.analyzers.trace.catalog import (
     scan_counts,
     to_locks,
 )
-from reviewbot.analyzers.trace.evidence import Probe, Scan, StatementTrace
+from reviewbot.analyzers.trace.evidence import Probe, Scan, StatementTrace, touched_names
 from reviewbot.analyzers.trace.script import Control, Statement
 from reviewbot.analyzers.trace.server import connect
 
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 # SQLSTATE classes of a statement that needs an object another migration set creates first.
 DEFERRABLE_STATES = frozenset({"42P01", "42704", "42703", "3F000", "42883", "42P07", "42710"})
 OBSERVER_INTERVAL_SECONDS = 0.002
+HOLD_SECONDS = 2.0  # the longest the observer holds a bare statement back before letting it run
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,7 +312,9 @@ class _Run:
     def _bare(self, statement: Statement) -> None:
         conn = self.r.conn
         timeout = lock_timeout_ms(conn)
-        sampler = _Sampler(self.r)
+        named = {t.lower() for t in touched_names(statement.sql)}
+        tables = [rel for rel in self.r.existing.values() if rel.kind == "table" and rel.name.lower() in named]
+        sampler = _Sampler(self.r, tables)
         sampler.start()
         started = time.perf_counter()
         sqlstate = error = None
@@ -344,36 +347,72 @@ class _Run:
 
 
 class _Sampler:
-    """Samples the migration session's locks while a bare statement runs, and probes once."""
+    """Watches the migration session while a bare statement (CONCURRENTLY, VACUUM) runs.
 
-    def __init__(self, replayer: Replayer) -> None:
+    To see its locks for certain, not by luck of timing, the observer first opens a transaction that
+    holds a snapshot and ACCESS SHARE on the existing tables the statement names: a CONCURRENTLY build
+    then waits for that snapshot while holding its lock, and a statement that wants a stronger lock
+    queues for it. Either way its lock shows in pg_locks; the observer probes, then lets it go.
+    """
+
+    def __init__(self, replayer: Replayer, tables: Sequence[Relation]) -> None:
         self.r = replayer
+        self.tables = tables
         self.seen: set[tuple[int, str]] = set()
         self.probes: list[Probe] = []
         self.done = threading.Event()
+        self.ready = threading.Event()
         self.thread = threading.Thread(target=self._loop, name="reviewbot-trace-sampler", daemon=True)
 
     def start(self) -> None:
         self.thread.start()
+        self.ready.wait(HOLD_SECONDS)
 
     def stop(self) -> None:
         self.done.set()
         self.thread.join()
 
+    def _hold(self) -> bool:
+        from psycopg import sql
+
+        try:
+            # REPEATABLE READ keeps the transaction's snapshot (and xmin) until COMMIT: CONCURRENTLY waits for it.
+            self.r.observer.execute(b"BEGIN ISOLATION LEVEL REPEATABLE READ")
+            self.r.observer.execute(b"SELECT 1")
+            for table in self.tables:
+                self.r.observer.execute(sql.SQL("SELECT 1 FROM {} LIMIT 0").format(sql.SQL(table.qualified)))
+        except self.r.psycopg.Error:
+            self._release()
+            return False
+        return True
+
+    def _release(self) -> None:
+        with contextlib.suppress(self.r.psycopg.Error):
+            self.r.observer.execute(b"COMMIT")
+
     def _loop(self) -> None:
-        probed = False
-        while not self.done.is_set():
-            try:
-                pairs = held_locks(self.r.observer, self.r.pid)
-            except self.r.psycopg.Error:
-                return
-            self.seen.update(pairs)
-            tables = {self.r.known[oid].table_oid for oid, _ in pairs if oid in self.r.known}
-            existing = [self.r.existing[t] for t in sorted(tables) if t in self.r.existing]
-            if existing and not probed:
-                probed = True
-                self.probes = [probe_table(self.r, rel) for rel in existing if rel.kind == "table"]
-            self.done.wait(OBSERVER_INTERVAL_SECONDS)
+        holding = self._hold()
+        self.ready.set()
+        deadline = time.monotonic() + HOLD_SECONDS
+        try:
+            while not self.done.is_set():
+                try:
+                    pairs = held_locks(self.r.observer, self.r.pid, waiting=True)
+                except self.r.psycopg.Error:
+                    return
+                mine = [(oid, mode) for oid, mode in pairs if oid in self.r.known]
+                self.seen.update(mine)
+                if mine and not self.probes:
+                    tables = {self.r.known[oid].table_oid for oid, _ in mine}
+                    existing = [self.r.existing[t] for t in sorted(tables) if t in self.r.existing]
+                    self.probes = [probe_table(self.r, rel) for rel in existing if rel.kind == "table"]
+                if holding and (mine or time.monotonic() > deadline):
+                    self._release()
+                    holding = False
+                self.done.wait(OBSERVER_INTERVAL_SECONDS)
+        finally:
+            if holding:
+                self._release()
 
 
 def probe_table(replayer: Replayer, table: Relation) -> Probe:
@@ -386,7 +425,7 @@ def probe_table(replayer: Replayer, table: Relation) -> Probe:
         row = conn.execute(
             "SELECT format('%%I.%%I', n.nspname, c.relname), "
             "(SELECT quote_ident(attname) FROM pg_attribute WHERE attrelid = c.oid AND attnum > 0 "
-            " AND NOT attisdropped AND attgenerated = '' ORDER BY attnum LIMIT 1) "
+            " AND NOT attisdropped AND attgenerated = '' AND attidentity = '' ORDER BY attnum LIMIT 1) "
             "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = %s",
             (table.oid,),
         ).fetchone()
