@@ -103,8 +103,9 @@ class StatementTrace:
         return self.error is not None
 
     def locks_on(self, table: str, acquired_only: bool = False) -> list[Lock]:
+        """Table-level locks on `table` (its indexes' locks are listed with them, not here)."""
         pool = self.acquired if acquired_only else self.locks
-        return [lock for lock in pool if lock.table == table]
+        return [lock for lock in pool if lock.table == table and lock.relation == table]
 
     def strongest_on(self, table: str, acquired_only: bool = False) -> str:
         return strongest([lock.mode for lock in self.locks_on(table, acquired_only)])

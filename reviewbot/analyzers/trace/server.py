@@ -109,9 +109,11 @@ def _describe(conninfo: str, disposable: bool) -> Server:
 
 def find_binaries(configured: str = "") -> Path | None:
     """The directory holding initdb and pg_ctl: configured, on PATH, or the newest Debian/Ubuntu install."""
-    candidates: list[Path] = []
     if configured:
-        candidates.append(Path(configured))
+        directory = Path(configured)
+        has_all = all((directory / b).is_file() for b in ("initdb", "pg_ctl", "postgres"))
+        return directory if has_all else None
+    candidates: list[Path] = []
     on_path = shutil.which("pg_ctl")
     if on_path:
         candidates.append(Path(on_path).resolve().parent)
@@ -306,8 +308,9 @@ def open_server(url: str | None, bin_dir_setting: str = "", log: Callable[[str],
         return
     bin_dir = find_binaries(bin_dir_setting)
     if bin_dir is None:
+        where = f"in {bin_dir_setting} (trace.postgres-bin)" if bin_dir_setting else "on this machine"
         raise PostgresUnavailable(
-            "no PostgreSQL server binaries (initdb, pg_ctl) on this machine",
+            f"no PostgreSQL server binaries (initdb, pg_ctl, postgres) {where}",
             hint="install PostgreSQL (apt-get install postgresql) or pass --postgres URL",
         )
     with throwaway_cluster(bin_dir, log) as server:
