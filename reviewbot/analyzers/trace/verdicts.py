@@ -253,12 +253,12 @@ def hazards(stmt: StatementTrace, report: TraceReport) -> list[tuple[Severity, s
             found.append((Severity.ERROR, f"{table} is rewritten under lock", table))
         elif stmt.scanned(table) is not None and _write_blocking_on(stmt, table):
             found.append((Severity.ERROR, f"{table} is scanned under a write-blocking lock", table))
-    slow = bool(stmt.rewritten) or any(
-        s.rows > 0 and _write_blocking_on(stmt, s.table) for s in stmt.scans
-    ) or (_is_data_change(stmt) and any(s.rows > 0 for s in stmt.scans))
-    if slow:
+    # Work proportional to the rows (a rewrite, a full scan, a data change) keeps every lock taken
+    # earlier in the same transaction held for that long.
+    slow = bool(stmt.rewritten) or any(s.rows > 0 for s in stmt.scans)
+    if slow and stmt.transaction:
         earlier = set(stmt.locks) - set(stmt.acquired)
-        held = sorted({lock.table for lock in earlier if lock.blocks_writes and lock.existed})
+        held = sorted({lock.table for lock in earlier if lock.blocks_writes and lock.existed and lock.kind == "table"})
         for table in held:
             if table not in stmt.rewritten:
                 found.append((Severity.ERROR, f"writes to {table} stay blocked (a lock from earlier in the "
