@@ -30,6 +30,7 @@ from reviewbot.analyzers.trace.server import connect
 
 if TYPE_CHECKING:
     import psycopg
+    from psycopg import sql
 
 # SQLSTATE classes of a statement that needs an object another migration set creates first.
 DEFERRABLE_STATES = frozenset({"42P01", "42704", "42703", "3F000", "42883", "42P07", "42710"})
@@ -214,10 +215,10 @@ class _Run:
         self.in_tx = False
         # A lock is held from the statement that took it to the end of its transaction.
         members = [i for i in range(self.tx_start, len(self.out)) if self.out[i].transaction == self.tx]
-        remaining = 0.0
+        to_commit_seconds = 0.0
         for i in reversed(members):
-            remaining += self.out[i].seconds
-            self.out[i] = replace(self.out[i], held_seconds=remaining)
+            to_commit_seconds += self.out[i].seconds
+            self.out[i] = replace(self.out[i], held_seconds=to_commit_seconds)
         self.snapshot = relations(self.r.conn)
         self.r.known.update(self.snapshot)
 
@@ -443,11 +444,9 @@ def probe_table(replayer: Replayer, table: Relation) -> Probe:
     return Probe(table.name, read[0], write[0], "; ".join(d for d in (read[1], write[1]) if d))
 
 
-def _blocked(conn: psycopg.Connection[tuple[object, ...]], query: object, rollback: bool = False) -> tuple[bool | None, str]:
+def _blocked(conn: psycopg.Connection[tuple[object, ...]], query: sql.Composed, rollback: bool = False) -> tuple[bool | None, str]:
     import psycopg
-    from psycopg import sql
 
-    assert isinstance(query, sql.Composable)
     try:
         if rollback:
             with conn.transaction(force_rollback=True):

@@ -113,7 +113,7 @@ def value_sql(column: ColumnInfo) -> str | None:
         n = int(length.group(1))
         if kind.startswith("bit"):
             return "B'0'"
-        return f"'r' || g" if n >= 8 else f"right(lpad(to_hex(g), {n}, '0'), {n})"
+        return "'r' || g" if n >= 8 else f"right(lpad(to_hex(g), {n}, '0'), {n})"
     if column.category == "S":
         return "'r' || g"
     if kind == "boolean":
@@ -255,8 +255,8 @@ class Seeder:
             cols = ", ".join(f"{c} AS c{j}" for j, c in enumerate(fk.parent_columns))
             ctes.append(f"p{k} AS (SELECT row_number() OVER () AS rn, {cols} FROM {parent})")
             joins.append(f"JOIN p{k} ON p{k}.rn = ((g - 1) % {parent_rows}) + 1")
-            for j, column in enumerate(fk.columns):
-                fk_of[column] = (k, f"p{k}.c{j}")
+            for j, name in enumerate(fk.columns):
+                fk_of[name] = (k, f"p{k}.c{j}")
         names: list[str] = []
         values: list[str] = []
         for column in columns:

@@ -83,9 +83,10 @@ def connect(conninfo: str, dbname: str | None = None, autocommit: bool = True) -
     """A connection to `conninfo` (optionally to another database on the same server)."""
     import psycopg
 
-    kwargs: dict[str, str] = {"dbname": dbname} if dbname else {}
     try:
-        return psycopg.connect(conninfo, autocommit=autocommit, connect_timeout=10, **kwargs)
+        if dbname:
+            return psycopg.connect(conninfo, autocommit=autocommit, connect_timeout=10, dbname=dbname)
+        return psycopg.connect(conninfo, autocommit=autocommit, connect_timeout=10)
     except psycopg.Error as err:
         raise PostgresUnavailable(
             f"cannot connect to PostgreSQL: {_first_line(str(err))}",

@@ -47,7 +47,10 @@ def _main_table(stmt: StatementTrace) -> str | None:
     if tables:
         return tables[0]
     existing = [lock for lock in stmt.acquired if lock.existed and lock.kind == "table"]
-    return existing[0].table if existing else (statement_tables(stmt) or [None])[0]
+    if existing:
+        return existing[0].table
+    named = statement_tables(stmt)
+    return named[0] if named else None
 
 
 def describe(stmt: StatementTrace, table: str | None, report: TraceReport) -> str:

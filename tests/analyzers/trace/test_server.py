@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from reviewbot.analyzers.trace.server import PostgresUnavailable, connect, open_server
+from reviewbot.analyzers.trace.server import connect, open_server
 from reviewbot.config import Config, TraceConfig
 from tests.analyzers.trace.conftest import trace_files, write
 
