@@ -1,4 +1,4 @@
-"""`python -m bench [speed|sql|gate|types|noise|scenarios|all]`: speed and noise, side by side, in one run."""
+"""`python -m bench [speed|sql|gate|types|noise|scenarios|trace|all]`: speed and noise, side by side, in one run."""
 
 from __future__ import annotations
 
@@ -150,7 +150,7 @@ def noise() -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("what", choices=("speed", "sql", "gate", "types", "noise", "scenarios", "all"), nargs="?", default="all")
+    parser.add_argument("what", choices=("speed", "sql", "gate", "types", "noise", "scenarios", "trace", "all"), nargs="?", default="all")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--corpus", default="saleor", choices=[c.name for c in CORPORA])
     args = parser.parse_args()
@@ -172,6 +172,10 @@ def main() -> None:
         from bench.scenarios import main as scenarios_main
 
         scenarios_main()
+    if args.what == "trace":
+        from bench.trace import main as trace_main
+
+        trace_main(min(args.runs, 3))
 
 
 if __name__ == "__main__":
