@@ -152,6 +152,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("what", choices=("speed", "sql", "gate", "types", "noise", "scenarios", "trace", "all"), nargs="?", default="all")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--corpora", action="store_true",
+                        help="trace: static vs traced verdicts on the real SQL corpora (dokploy, midday)")
     parser.add_argument("--corpus", default="saleor", choices=[c.name for c in CORPORA])
     args = parser.parse_args()
     if args.what in ("speed", "all"):
@@ -173,9 +175,14 @@ def main() -> None:
 
         scenarios_main()
     if args.what == "trace":
+        from bench.trace import CORPORA_SQL, corpus_agreement, print_agreement
         from bench.trace import main as trace_main
 
-        trace_main(min(args.runs, 3))
+        if args.corpora:
+            for name in CORPORA_SQL:
+                print_agreement(corpus_agreement(name))
+        else:
+            trace_main(min(args.runs, 3))
 
 
 if __name__ == "__main__":

@@ -169,3 +169,71 @@ def main(runs: int, rows: int = 10000) -> None:
         print(f"\nThrowaway cluster ({server.label}): initdb + start in {boot:.2f} s")
         per_statement(server.conninfo, rows, runs)
         whole_pr(server.conninfo, rows, runs)
+
+
+CORPORA_SQL = {
+    "dokploy": Path("/work/corpora/sql/dokploy"),
+    "midday": Path("/work/corpora/sql/midday"),
+}
+
+
+def corpus_agreement(name: str, rows: int = 1000, limit: int | None = None) -> dict[str, object]:
+    """Each migration of a real corpus traced as the change that added it: static verdicts vs measured."""
+    from collections import Counter
+
+    from reviewbot.analyzers.trace.sets import discover_sets, file_reader, walk_candidates
+    from reviewbot.pipeline import load
+
+    root = CORPORA_SQL[name]
+    config = load(root, None)
+    read = file_reader(root, lambda _p: None)
+    sets = discover_sets(walk_candidates(root, config), config, read)
+    paths = [p for s in sets for p in s.paths][: limit or None]
+    verdicts: Counter[tuple[str, str]] = Counter()
+    only_trace: list[tuple[str, int, str]] = []
+    not_replayed = failed = 0
+    started = time.perf_counter()
+    with open_server(None) as server:
+        for path in paths:
+            text = read(path) or ""
+            changes = ChangeSet(str(root), (FileChange(path, FileStatus.ADDED, text=text),), mode=Mode.DIFF)
+            result = run(changes, config, (), trace=TraceRequest(postgres_url=server.conninfo, rows=rows))
+            report = result.trace
+            if report is None or not report.migrations:
+                not_replayed += 1
+                continue
+            if any(s.failed and s.sqlstate and s.sqlstate.startswith("42") for m in report.migrations for s in m.statements):
+                failed += 1
+            for finding in result.findings:
+                if finding.rule == "RB416":
+                    only_trace.append((finding.path, finding.line, finding.message))
+                elif finding.family == "migrations":
+                    verdict = ("confirmed" if "— confirmed," in finding.message else
+                               "contradicted" if "— contradicted," in finding.message else "not judged")
+                    verdicts[(finding.rule, verdict)] += 1
+    return {"corpus": name, "migrations": len(paths), "not_replayed": not_replayed,
+            "failed_on_missing_objects": failed, "verdicts": verdicts, "only_trace": only_trace,
+            "seconds": time.perf_counter() - started}
+
+
+def print_agreement(result: dict[str, object]) -> None:
+    from collections import Counter
+
+    verdicts = result["verdicts"]
+    assert isinstance(verdicts, Counter)
+    print(f"\n### {result['corpus']}: {result['migrations']} migrations traced one by one "
+          f"({float(str(result['seconds'])):.0f} s; {result['failed_on_missing_objects']} with a statement that "
+          f"needs an object no earlier migration creates)\n")
+    print("| rule | static findings | confirmed | contradicted | not judged | agreement |")
+    print("|---|---|---|---|---|---|")
+    for rule in sorted({r for r, _v in verdicts}):
+        c, x, n = verdicts[(rule, "confirmed")], verdicts[(rule, "contradicted")], verdicts[(rule, "not judged")]
+        judged = c + x
+        share = f"{c / judged:.0%}" if judged else "—"
+        print(f"| {rule} | {c + x + n} | {c} | {x} | {n} | {share} |")
+    only = result["only_trace"]
+    assert isinstance(only, list)
+    print(f"\nRB416 (only the trace): {len(only)}")
+    kinds: Counter[str] = Counter(message.split(" — ")[0].split(",")[0] for _p, _l, message in only)
+    for kind, count in kinds.most_common(12):
+        print(f"- {count} × {kind}")

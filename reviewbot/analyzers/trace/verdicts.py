@@ -18,6 +18,7 @@ CONTRADICTED = "contradicted"
 # or from a schema the earlier migrations left incomplete.
 STRUCTURAL_FAILURES = frozenset({"25001", "55P04", "0A000", "2BP01", "55006"})
 NOT_NULL_VIOLATION = "23502"
+MAX_HAZARDS_NAMED = 2  # the rest are counted: the measured facts follow in the message
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,8 +91,11 @@ def describe(stmt: StatementTrace, table: str | None, report: TraceReport) -> st
 Claim = Callable[[StatementTrace, "str | None", MigrationTrace], "bool | None"]
 
 
-def _write_blocking_on(stmt: StatementTrace, table: str | None) -> bool:
-    return table is not None and any(lock.blocks_writes and lock.existed for lock in stmt.locks_on(table, True))
+def _write_blocking_on(stmt: StatementTrace, table: str | None, acquired_only: bool = False) -> bool:
+    """Whether the session holds (or, with `acquired_only`, this statement took) a write-blocking lock on `table`."""
+    return table is not None and any(
+        lock.blocks_writes and lock.existed for lock in stmt.locks_on(table, acquired_only)
+    )
 
 
 def _fails(states: Iterable[str]) -> Claim:
@@ -103,14 +107,14 @@ def _locks_writes(stmt: StatementTrace, table: str | None, _m: MigrationTrace) -
     if stmt.failed:
         return None
     return _write_blocking_on(stmt, table) or any(
-        lock.blocks_writes and lock.existed and lock.kind == "table" for lock in stmt.acquired
+        lock.blocks_writes and lock.existed and lock.kind == "table" for lock in stmt.locks
     )
 
 
 def _access_exclusive(stmt: StatementTrace, table: str | None, _m: MigrationTrace) -> bool | None:
     if stmt.failed or table is None:
         return None
-    return any(lock.mode == "ACCESS EXCLUSIVE" for lock in stmt.locks_on(table, True))
+    return any(lock.mode == "ACCESS EXCLUSIVE" for lock in stmt.locks_on(table))
 
 
 def _rewrites(stmt: StatementTrace, table: str | None, _m: MigrationTrace) -> bool | None:
@@ -254,7 +258,7 @@ def hazards(stmt: StatementTrace, report: TraceReport) -> list[tuple[Severity, s
     for table in existing_tables:
         if table in stmt.rewritten:
             found.append((Severity.ERROR, f"{table} is rewritten under lock", table))
-        elif stmt.scanned(table) is not None and _write_blocking_on(stmt, table):
+        elif stmt.scanned(table) is not None and _write_blocking_on(stmt, table, acquired_only=True):
             found.append((Severity.ERROR, f"{table} is scanned under a write-blocking lock", table))
     # Work proportional to the rows (a rewrite, a full scan, a data change) keeps every lock taken
     # earlier in the same transaction held for that long.
@@ -270,8 +274,8 @@ def hazards(stmt: StatementTrace, report: TraceReport) -> list[tuple[Severity, s
     if stmt.lock_timeout_ms == 0:
         for lock in stmt.acquired:
             if lock.existed and lock.kind == "table" and lock.blocks_writes and lock.table not in predicted:
-                found.append((Severity.WARNING, f"{lock.mode} on {lock.table}, a lock the statement does not "
-                                                "name, taken with no lock_timeout", lock.table))
+                found.append((Severity.WARNING, f"{lock.mode} on {lock.table}, a lock the static rules do not "
+                                                "predict, taken with no lock_timeout", lock.table))
     for probe in stmt.probes:
         if probe.write_blocked and not _write_blocking_on(stmt, probe.table) and _is_data_change(stmt):
             found.append((Severity.WARNING, f"its row locks made a concurrent UPDATE of {probe.table} wait",
@@ -302,7 +306,9 @@ def trace_findings(findings: Sequence[Finding], report: TraceReport) -> list[Fin
             if not found:
                 continue
             severity = max((f[0] for f in found), key=lambda s: s.rank)
-            what = "; ".join(dict.fromkeys(f[1] for f in found))
+            found.sort(key=lambda f: -f[0].rank)
+            texts = list(dict.fromkeys(f[1] for f in found))
+            what = "; ".join(texts[:MAX_HAZARDS_NAMED]) + (f"; and {len(texts) - MAX_HAZARDS_NAMED} more" if len(texts) > MAX_HAZARDS_NAMED else "")
             message = f"{what} — {describe(stmt, found[0][2], report)}"
             out.append(Finding(
                 rule=rule.code, family=rule.family.value, severity=severity, path=migration.path,
