@@ -41,7 +41,7 @@ STOP_TIMEOUT_SECONDS = 30
 # Server settings for a scratch cluster: durability buys nothing in a directory deleted afterwards.
 SCRATCH_SETTINGS = (
     "fsync=off", "synchronous_commit=off", "full_page_writes=off", "max_connections=20",
-    "shared_buffers=64MB", "max_wal_size=1GB", "log_min_messages=fatal",
+    "shared_buffers=64MB", "max_wal_size=1GB", "log_min_messages=fatal", "autovacuum=off",
 )
 UNPRIVILEGED_USERS = ("postgres", "nobody")
 

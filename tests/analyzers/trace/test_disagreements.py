@@ -125,3 +125,27 @@ def test_drizzle_runs_a_deploys_migrations_in_one_transaction(tmp_path, postgres
     rb416 = [f for f in result.findings("RB416") if f.path.endswith("0002_validate.sql")]
     assert rb416 and "writes to payments stay blocked" in rb416[0].message
     assert rb416[0].severity is Severity.ERROR
+
+
+def test_backfill_before_its_ddl_does_not_run_under_the_ddl_lock(tmp_path, postgres):
+    # dokploy's drizzle migrations DELETE rows, then SET NOT NULL: RB413 said the DELETE ran under the
+    # ALTER's ACCESS EXCLUSIVE; the trace showed only ROW EXCLUSIVE while it ran. Corrected: RB413 counts
+    # DDL before the backfill only.
+    write(tmp_path, {
+        "drizzle/0000_payments.sql": SCHEMA.replace("status text NOT NULL", "status text"),
+        "drizzle/meta/_journal.json": drizzle_journal("0000_payments", "0001_cleanup"),
+    })
+    result = trace_files(tmp_path, {"drizzle/0001_cleanup.sql": (
+        'SET lock_timeout = \'2s\';--> statement-breakpoint\n'
+        'DELETE FROM "payments" WHERE "status" IS NULL;--> statement-breakpoint\n'
+        'ALTER TABLE "payments" ALTER COLUMN "status" SET NOT NULL;\n')}, postgres)
+    delete = result.statement("0001_cleanup.sql", 2)
+    assert delete.strongest_on("payments") == "ROW EXCLUSIVE"
+    assert result.findings("RB413") == []
+    assert result.statement("0001_cleanup.sql", 3).strongest_on("payments") == "ACCESS EXCLUSIVE"
+
+
+def test_a_claim_on_a_table_the_scratch_schema_lacks_is_not_judged(tmp_path, postgres):
+    result = traced(tmp_path, postgres, "ALTER TABLE IF EXISTS invoices DROP COLUMN IF EXISTS memo;\n")
+    (finding,) = result.findings("RB411")
+    assert "measured" not in finding.message  # neither confirmed nor contradicted
