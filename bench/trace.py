@@ -201,6 +201,8 @@ def corpus_agreement(name: str, rows: int = 100, limit: int | None = None) -> di
     verdicts: Counter[tuple[str, str]] = Counter()
     only_trace: list[tuple[str, int, str]] = []
     missing: list[str] = []
+    failures: Counter[str] = Counter()
+    contradicted: list[str] = []
     traced = 0
     started = time.perf_counter()
     with open_server(None) as server:
@@ -228,6 +230,11 @@ def corpus_agreement(name: str, rows: int = 100, limit: int | None = None) -> di
                 traced += 1
                 if any(s.sqlstate and s.sqlstate.startswith("42") for s in statements):
                     missing.append(path)
+                for s in statements:
+                    if s.failed:
+                        failures[f"{s.sqlstate} {s.error}"[:90]] += 1
+                    elif s.skipped:
+                        failures["skipped: an earlier statement of the transaction failed"] += 1
                 report = TraceReport(server.label, server.major, config.migrations.postgres_version, rows,
                                      tuple(sorted(counts.items())),
                                      (MigrationTrace(path, migrations.runner.value, tuple(statements)),))
@@ -238,7 +245,10 @@ def corpus_agreement(name: str, rows: int = 100, limit: int | None = None) -> di
                     verdict = ("confirmed" if "— confirmed," in finding.message else
                                "contradicted" if "— contradicted," in finding.message else "not judged")
                     verdicts[(finding.rule, verdict)] += 1
-                only_trace.extend((f.path, f.line, f.message) for f in trace_findings(judged, report))
+                    if verdict == "contradicted":
+                        contradicted.append(f"{finding.path}:{finding.line}: {finding.rule} {finding.message[:200]}")
+                only_trace.extend((f.path, f.line, f"[{f.severity.value}] {f.message}")
+                                  for f in trace_findings(judged, report))
                 # migration k becomes part of the schema of k+1
                 base = Replayer(server.conninfo, "base", settings)
                 try:
@@ -246,6 +256,7 @@ def corpus_agreement(name: str, rows: int = 100, limit: int | None = None) -> di
                 finally:
                     base.close()
     return {"corpus": name, "migrations": traced, "missing_objects": missing, "verdicts": verdicts,
+            "failures": failures, "contradicted": contradicted,
             "only_trace": only_trace, "seconds": time.perf_counter() - started}
 
 
@@ -276,16 +287,24 @@ def print_agreement(result: dict[str, object]) -> None:
         judged = c + x
         share = f"{c / judged:.0%}" if judged else "—"
         print(f"| {rule} | {c + x + n} | {c} | {x} | {n} | {share} |")
+    for line in result["contradicted"]:  # type: ignore[attr-defined]
+        print(f"- contradicted: {line}")
+    failures = result["failures"]
+    assert isinstance(failures, Counter)
+    if failures:
+        print("\nStatements that failed on the scratch database:")
+        for text, count in failures.most_common(8):
+            print(f"- {count} × {text}")
     only = result["only_trace"]
     assert isinstance(only, list)
     print(f"\nRB416 (only the trace): {len(only)}")
     kinds: Counter[str] = Counter()
     for _path, _line, message in only:
-        what = message.split(" — ")[0]
+        what = message.split(" — ")[0].split("] ", 1)[-1]
         for needle, kind in HAZARD_KINDS:
             if needle in what:
                 kinds[kind] += 1
     for kind, count in kinds.most_common():
         print(f"- {count} × {kind}")
-    for path, line, message in only[:8]:
-        print(f"  - e.g. {path}:{line}: {message[:160]}")
+    for path, line, message in only:
+        print(f"  - {path}:{line}: {message[:150]}")

@@ -189,9 +189,9 @@ def judge(finding: Finding, report: TraceReport) -> Judgement | None:
             return None  # an empty table cannot show the NOT NULL failure
     for stmt in statements:
         table = _main_table(stmt)
-        if table is not None and not stmt.failed and not any(lock.table == table for lock in stmt.locks):
-            continue  # every statement on a table locks it: this one met no such table (`IF EXISTS` on a
-            # schema the earlier migrations did not build) and proves nothing
+        if not stmt.failed and (not stmt.locks or (table is not None and not any(lock.table == table for lock in stmt.locks))):
+            continue  # every statement on a table or index locks it: this one met no such object (`IF EXISTS`
+            # on a schema the earlier migrations did not build) and proves nothing
         outcome = claim(stmt, table, migration)
         if outcome is None:
             continue

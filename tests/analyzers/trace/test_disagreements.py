@@ -149,3 +149,9 @@ def test_a_claim_on_a_table_the_scratch_schema_lacks_is_not_judged(tmp_path, pos
     result = traced(tmp_path, postgres, "ALTER TABLE IF EXISTS invoices DROP COLUMN IF EXISTS memo;\n")
     (finding,) = result.findings("RB411")
     assert "measured" not in finding.message  # neither confirmed nor contradicted
+
+
+def test_a_drop_index_if_exists_of_an_absent_index_is_not_judged(tmp_path, postgres):
+    result = traced(tmp_path, postgres, "DROP INDEX IF EXISTS payments_legacy_idx;\n")
+    (finding,) = result.findings("RB401")
+    assert "measured" not in finding.message
