@@ -166,7 +166,7 @@ def touched_tables(statements: Iterable[Statement]) -> set[str]:
     return out
 
 
-def build_schema(replayer: Replayer, plans: Sequence[SetPlan], log: Log) -> list[str]:
+def build_schema(replayer: Replayer, plans: Sequence[SetPlan]) -> list[str]:
     """Apply every set's earlier migrations; a migration that needs another set's objects waits for it."""
     queues = [deque(plan.schema) for plan in plans]
     notes: list[str] = []
@@ -191,6 +191,42 @@ def build_schema(replayer: Replayer, plans: Sequence[SetPlan], log: Log) -> list
     return notes
 
 
+def _created_tables(statements: Iterable[Statement]) -> set[str]:
+    out: set[str] = set()
+    for statement in statements:
+        for op in parse_sql_operations(statement.sql).operations:
+            if op.kind is OpKind.CREATE_TABLE and op.table:
+                out.add(op.table.rsplit(".", 1)[-1].strip('"').lower())
+    return out
+
+
+def group_plans(plans: Sequence[SetPlan]) -> list[list[SetPlan]]:
+    """Sets that share a database: one that names another's tables (and does not create them) joins it.
+
+    A monorepo's services keep their own databases (the platform's API and its Python service both
+    create `idempotency_keys`); each group of sets gets a scratch database of its own.
+    """
+    statements = [[s for _p, unit in plan.schema for s in unit] + list(plan.script) for plan in plans]
+    created = [_created_tables(stmts) for stmts in statements]
+    named = [{t.lower() for t in touched_tables(stmts)} for stmts in statements]
+    parent = list(range(len(plans)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    for i in range(len(plans)):
+        needs = named[i] - created[i]
+        for j in range(len(plans)):
+            if i != j and needs & created[j]:
+                parent[root(i)] = root(j)
+    groups: dict[int, list[SetPlan]] = {}
+    for i, plan in enumerate(plans):
+        groups.setdefault(root(i), []).append(plan)
+    return list(groups.values())
+
+
 def trace_change(changes: ChangeSet, config: Config, request: TraceRequest, log: Log | None = None) -> TraceReport | None:
     """Replay the change's new migrations; None when the change has none. Raises PostgresUnavailable."""
     say: Log = log or (lambda _m: None)
@@ -206,20 +242,42 @@ def trace_change(changes: ChangeSet, config: Config, request: TraceRequest, log:
     if not traced_paths:
         return TraceReport("", 0, config.migrations.postgres_version, rows, not_replayed=tuple(not_replayed),
                            notes=tuple(planned_notes), seconds=time.perf_counter() - started)
+    groups = [g for g in group_plans(plans) if any(plan.new_paths for plan in g)]
     with open_server(request.postgres_url, config.trace.postgres_bin, say) as server:
         if not server.disposable:
             created = {t for plan in plans for _p, unit in plan.schema for t in touched_tables(unit)}
             refuse_if_in_use(server, created | touched_tables(s for plan in plans for s in plan.script))
-        with scratch_database(server) as dbname:
-            return _replay(server, dbname, plans, config, rows, not_replayed, planned_notes, started, say)
+        parts: list[GroupTrace] = []
+        for group in groups:
+            with scratch_database(server) as dbname:
+                parts.append(_replay(server, dbname, group, config, rows))
+    order = [p for plan in plans for p in plan.new_paths]
+    runner_of = {p: plan.set.runner.value for plan in plans for p in plan.new_paths}
+    traces = [t for part in parts for t in part.traces]
+    migrations = tuple(
+        MigrationTrace(path, runner_of[path], tuple(t for t in traces if t.statement.path == path)) for path in order
+    )
+    seeded = {table: rows for part in parts for table, rows in part.counts.items()}
+    return TraceReport(
+        server=server.label, server_major=server.major, target_major=config.migrations.postgres_version,
+        rows=rows, seeded=tuple(sorted(seeded.items())), migrations=migrations, not_replayed=tuple(not_replayed),
+        notes=(*planned_notes, *(n for part in parts for n in part.notes)), seconds=time.perf_counter() - started,
+    )
 
 
-def _replay(server: Server, dbname: str, plans: list[SetPlan], config: Config, rows: int,
-            not_replayed: list[tuple[str, str]], notes: list[str], started: float, say: Log) -> TraceReport:
+@dataclass(frozen=True, slots=True)
+class GroupTrace:
+    traces: tuple[StatementTrace, ...]
+    counts: dict[str, int]
+    notes: tuple[str, ...]
+
+
+def _replay(server: Server, dbname: str, plans: list[SetPlan], config: Config, rows: int) -> GroupTrace:
+    """One database's sets: schema, rows, then the observed replay of their new migrations."""
     settings = ReplaySettings(config.trace.probe_timeout_ms, config.trace.statement_timeout_seconds, server.major)
     replayer = Replayer(server.conninfo, dbname, settings)
     try:
-        notes = [*notes, *build_schema(replayer, plans, say)]
+        notes = build_schema(replayer, plans)
         new = {p for plan in plans for p in plan.new_paths}
         seeder = Seeder(replayer.conn, rows)
         counts = seeder.seed(touched_tables(s for plan in plans for s in plan.script if s.path in new)) if rows else {}
@@ -231,14 +289,4 @@ def _replay(server: Server, dbname: str, plans: list[SetPlan], config: Config, r
                 traces.extend(replayer.trace(plan.script, lambda s: s.path in new and not s.bookkeeping))
     finally:
         replayer.close()
-    runner_of = {p: plan.set.runner.value for plan in plans for p in plan.new_paths}
-    order = [p for plan in plans for p in plan.new_paths]
-    migrations = tuple(
-        MigrationTrace(path, runner_of[path], tuple(t for t in traces if t.statement.path == path)) for path in order
-    )
-    return TraceReport(
-        server=server.label, server_major=server.major, target_major=config.migrations.postgres_version,
-        rows=rows, seeded=tuple(sorted(counts.items())), migrations=migrations, not_replayed=tuple(not_replayed),
-        notes=tuple(notes), seconds=time.perf_counter() - started,
-    )
-
+    return GroupTrace(tuple(traces), counts, tuple(notes))
