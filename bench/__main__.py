@@ -1,4 +1,4 @@
-"""`python -m bench [speed|sql|gate|types|noise|scenarios|tsgo|realcode|linearity|all]`: speed and noise, side by side, in one run.
+"""`python -m bench [speed|sql|gate|types|noise|scenarios|tsgo|trace|realcode|linearity|all]`: speed and noise, side by side, in one run.
 
 `realcode` (not part of `all`) scores the real corpora against hand judgements; `python -m bench realcode -h`.
 `linearity` (not part of `all`) checks that the rules' work grows with a file's size; `python -m bench linearity -h`.
@@ -155,10 +155,12 @@ def noise() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument(
-        "what", choices=("speed", "sql", "gate", "types", "noise", "scenarios", "tsgo", "realcode", "linearity", "all"),
+        "what", choices=("speed", "sql", "gate", "types", "noise", "scenarios", "tsgo", "trace", "realcode", "linearity", "all"),
         nargs="?", default="all",
     )
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--corpora", action="store_true",
+                        help="trace: static vs traced verdicts on the real SQL corpora (dokploy, midday)")
     parser.add_argument("--corpus", default="saleor", choices=[c.name for c in CORPORA])
     if sys.argv[1:2] == ["realcode"]:
         from bench.realcode import main as realcode_main
@@ -193,6 +195,15 @@ def main() -> None:
         from bench.tsgo import main as tsgo_main
 
         tsgo_main(args.runs)
+    if args.what == "trace":
+        from bench.trace import CORPORA_SQL, corpus_agreement, print_agreement
+        from bench.trace import main as trace_main
+
+        if args.corpora:
+            for name in CORPORA_SQL:
+                print_agreement(corpus_agreement(name))
+        else:
+            trace_main(min(args.runs, 3))
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from reviewbot import __version__
 from reviewbot.errors import EXIT_ERROR, ReviewbotError, UsageError
 
 if TYPE_CHECKING:
+    from reviewbot.analyzers.trace.engine import TraceRequest
     from reviewbot.config import Config
     from reviewbot.core.changes import ChangeSet
     from reviewbot.pipeline import RunResult
@@ -174,11 +175,38 @@ def _reporter(fmt: str, color: bool = False) -> Reporter:
     return TerminalReporter(color=color)
 
 
-def _run(changes: ChangeSet, config: Config, tools: str | None, quiet: bool, no_baseline: bool) -> RunResult:
+def _run(changes: ChangeSet, config: Config, tools: str | None, quiet: bool, no_baseline: bool,
+         trace: TraceRequest | None = None) -> RunResult:
     from reviewbot.pipeline import resolve_tools, run
 
     tool_names = resolve_tools(tools.split(",") if tools is not None else None, config)
-    return run(changes, config, tool_names, StderrProgress(enabled=not quiet), use_baseline=not no_baseline)
+    return run(changes, config, tool_names, StderrProgress(enabled=not quiet), use_baseline=not no_baseline,
+               trace=trace)
+
+
+def trace_options(func: F) -> F:
+    """`--trace`, `--postgres URL`, `--trace-rows N` (diff and review)."""
+    options = [
+        click.option("--trace", "trace", is_flag=True,
+                     help="Also replay the change's new migrations on a disposable PostgreSQL (see `reviewbot trace`)."),
+        click.option("--postgres", default=None, metavar="URL",
+                     help="With --trace: a disposable server to use instead of a throwaway cluster."),
+        click.option("--trace-rows", type=click.IntRange(min=0), default=None,
+                     help="With --trace: synthetic rows per touched table [config: trace.rows, default 10000]."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _trace_request(trace: bool, postgres: str | None, rows: int | None) -> TraceRequest | None:
+    if not trace:
+        if postgres is not None or rows is not None:
+            raise UsageError("--postgres and --trace-rows go with --trace", hint="add --trace")
+        return None
+    from reviewbot.analyzers.trace.engine import TraceRequest
+
+    return TraceRequest(postgres_url=postgres, rows=rows)
 
 
 class ReviewbotGroup(click.Group):
@@ -238,23 +266,25 @@ def audit(paths: tuple[Path, ...], fmt: str, fail_on: str | None, min_confidence
     sys.exit(_emit(_run(changes, config, tools, quiet, no_baseline), fmt, output, verbose))
 
 
-@main_group.command()
-@click.option("--base", default=None, help="Compare against the merge base with this ref.")
-@click.option("--head", default=None, help="Review this ref instead of the working tree (needs --base).")
-@click.option("--staged", is_flag=True, help="Review what is staged in the index (pre-commit).")
-@click.option("--patch", "patch_file", type=click.Path(path_type=Path), default=None,
-              help="A unified diff already applied to the working tree (`git diff`, a PR's .diff).")
-@click.option("--diff-filter", type=click.Choice(("added", "diff_context", "file", "all")), default=None,
-              help="Which lines count as changed [config: diff-filter, default added].")
-@common_options
-def diff(base: str | None, head: str | None, staged: bool, patch_file: Path | None, diff_filter: str | None,
-         fmt: str, fail_on: str | None, min_confidence: str | None, config_path: Path | None,
-         select: tuple[str, ...], ignore: tuple[str, ...], tools: str | None, output: Path | None, no_baseline: bool,
-         jobs: int | None, verbose: bool, quiet: bool) -> None:
-    """Check only the changed lines of a git range, the staged changes, or a patch."""
+def source_options(func: F) -> F:
+    """Where the change comes from: a git range, the index, or a patch (diff and trace)."""
+    options = [
+        click.option("--base", default=None, help="Compare against the merge base with this ref."),
+        click.option("--head", default=None, help="Review this ref instead of the working tree (needs --base)."),
+        click.option("--staged", is_flag=True, help="Review what is staged in the index (pre-commit)."),
+        click.option("--patch", "patch_file", type=click.Path(path_type=Path), default=None,
+                     help="A unified diff already applied to the working tree (`git diff`, a PR's .diff)."),
+        click.option("--diff-filter", type=click.Choice(("added", "diff_context", "file", "all")), default=None,
+                     help="Which lines count as changed [config: diff-filter, default added]."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _collect_change(root: Path, base: str | None, head: str | None, staged: bool, patch_file: Path | None) -> ChangeSet:
     from reviewbot.sources.git import collect_range, collect_staged
     from reviewbot.sources.patch import collect_patch
-    from reviewbot.sources.paths import project_root
 
     chosen = sum((base is not None, staged, patch_file is not None))
     if chosen != 1:
@@ -262,16 +292,68 @@ def diff(base: str | None, head: str | None, staged: bool, patch_file: Path | No
                          hint="e.g. `reviewbot diff --base origin/main`")
     if head is not None and base is None:
         raise UsageError("--head needs --base", hint="e.g. `reviewbot diff --base origin/main --head HEAD`")
-    root = project_root(())
-    config = _configure(root, config_path, fail_on, select, ignore, jobs, diff_filter, min_confidence)
     if patch_file is not None:
-        changes = collect_patch(patch_file, root)
-    elif staged:
-        changes = collect_staged(root)
-    else:
-        assert base is not None  # one of the three was chosen above
-        changes = collect_range(root, base, head)
-    sys.exit(_emit(_run(changes, config, tools, quiet, no_baseline), fmt, output, verbose))
+        return collect_patch(patch_file, root)
+    if staged:
+        return collect_staged(root)
+    assert base is not None  # one of the three was chosen above
+    return collect_range(root, base, head)
+
+
+@main_group.command()
+@source_options
+@trace_options
+@common_options
+def diff(base: str | None, head: str | None, staged: bool, patch_file: Path | None, diff_filter: str | None,
+         trace: bool, postgres: str | None, trace_rows: int | None,
+         fmt: str, fail_on: str | None, min_confidence: str | None, config_path: Path | None,
+         select: tuple[str, ...], ignore: tuple[str, ...], tools: str | None, output: Path | None, no_baseline: bool,
+         jobs: int | None, verbose: bool, quiet: bool) -> None:
+    """Check only the changed lines of a git range, the staged changes, or a patch."""
+    from reviewbot.sources.paths import project_root
+
+    request = _trace_request(trace, postgres, trace_rows)
+    root = project_root(())
+    changes = _collect_change(root, base, head, staged, patch_file)
+    config = _configure(root, config_path, fail_on, select, ignore, jobs, diff_filter, min_confidence)
+    sys.exit(_emit(_run(changes, config, tools, quiet, no_baseline, request), fmt, output, verbose))
+
+
+@main_group.command(name="trace")
+@source_options
+@click.option("--postgres", default=None, metavar="URL",
+              help="A disposable server (e.g. a `services: postgres:16` container) instead of a throwaway cluster.")
+@click.option("--rows", type=click.IntRange(min=0), default=None,
+              help="Synthetic rows per touched table [config: trace.rows, default 10000].")
+@common_options
+def trace_command(base: str | None, head: str | None, staged: bool, patch_file: Path | None, diff_filter: str | None,
+                  postgres: str | None, rows: int | None,
+                  fmt: str, fail_on: str | None, min_confidence: str | None, config_path: Path | None,
+                  select: tuple[str, ...], ignore: tuple[str, ...], tools: str | None, output: Path | None,
+                  no_baseline: bool, jobs: int | None, verbose: bool, quiet: bool) -> None:
+    """Replay a change's new migrations on a disposable PostgreSQL: locks, rewrites, scans, who waited.
+
+    The schema is built from the repository's earlier migrations in runner order, the touched tables get
+    synthetic rows, and each new migration runs with its runner's transactions. Static RB4xx findings on
+    traced files are marked confirmed or contradicted; hazards only the trace saw are RB416. Prints the
+    per-statement trace, then the findings (`--format json`: the trace is in stats.trace).
+    """
+    from reviewbot.analyzers.trace.engine import TraceRequest
+    from reviewbot.sources.paths import project_root
+
+    root = project_root(())
+    changes = _collect_change(root, base, head, staged, patch_file)
+    config = _configure(root, config_path, fail_on, select, ignore, jobs, diff_filter, min_confidence)
+    result = _run(changes, config, tools if tools is not None else "none", quiet, no_baseline,
+                  TraceRequest(postgres_url=postgres, rows=rows))
+    if fmt == "text" and output is None:
+        from reviewbot.analyzers.trace.report import render_trace_text
+
+        if result.trace is not None:
+            click.echo(render_trace_text(result.trace) + "\n", nl=False)
+        else:
+            click.echo("reviewbot: no migration in this change was replayed", err=True)
+    sys.exit(_emit(result, fmt, output, verbose))
 
 
 @main_group.command(name="pre-commit")
@@ -325,24 +407,29 @@ def pre_commit(files: tuple[Path, ...], fmt: str, fail_on: str | None, min_confi
 @click.option("--base", default=None, help="With --dry-run: the PR's base ref.")
 @click.option("--head", default=None, help="With --dry-run: the PR's head ref [default: the working tree].")
 @click.option("--title", default="", help="With --dry-run: the PR title to show.")
+@trace_options
 def review(repo: str | None, pr_number: int | None, token: str | None, config_path: Path | None,
            fail_on: str | None, diff_filter: str | None, min_confidence: str | None, tools: str | None,
            sarif_path: Path | None,
-           json_path: Path | None, dry_run: bool, base: str | None, head: str | None, title: str) -> None:
+           json_path: Path | None, dry_run: bool, base: str | None, head: str | None, title: str,
+           trace: bool, postgres: str | None, trace_rows: int | None) -> None:
     """Review a GitHub pull request: check run, inline comments, one summary comment."""
+    request = _trace_request(trace, postgres, trace_rows)
     if dry_run:
         from reviewbot.review import PreviewOptions, preview_review
 
         if base is None:
             raise UsageError("--dry-run needs --base REF", hint="e.g. `reviewbot review --dry-run --base main --head HEAD`")
         sys.exit(preview_review(PreviewOptions(base=base, head=head, config_path=config_path, fail_on=fail_on,
-                                               min_confidence=min_confidence, tools=tools, title=title)))
+                                               min_confidence=min_confidence, tools=tools, title=title,
+                                               trace=request)))
     if base is not None or head is not None:
         raise UsageError("--base/--head go with --dry-run", hint="in Actions the PR's range comes from the event")
     from reviewbot.review import ReviewOptions, run_review
 
     options = ReviewOptions(repo=repo, pr=pr_number, token=token, config_path=config_path, fail_on=fail_on,
-                            min_confidence=min_confidence, diff_filter=diff_filter, tools=tools, sarif=sarif_path, json=json_path)
+                            min_confidence=min_confidence, diff_filter=diff_filter, tools=tools, sarif=sarif_path, json=json_path,
+                            trace=request)
     sys.exit(run_review(options))
 
 

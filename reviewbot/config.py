@@ -150,6 +150,17 @@ class MigrationsConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class TraceConfig:
+    """[trace]: replaying a change's migrations on a disposable PostgreSQL (`--trace`, `reviewbot trace`)."""
+
+    rows: int = 10000  # synthetic rows in every table the new migrations touch
+    probe_timeout_ms: int = 20  # lock_timeout of the second session's read and write probes
+    statement_timeout_seconds: int = 300
+    postgres_bin: str = ""  # directory with initdb and pg_ctl (default: PATH, /usr/lib/postgresql/*/bin)
+    python: str = ""  # the project's interpreter for `alembic upgrade --sql` (default: .venv, venv, ours)
+
+
+@dataclass(frozen=True, slots=True)
 class MypyConfig:
     python: str = ""  # the interpreter that runs mypy (it must have mypy installed)
     python_executable: str = ""  # the project's interpreter: mypy reads its installed packages
@@ -247,6 +258,7 @@ class Config:
     jobs: int = 0
     idempotency: IdempotencyConfig = IdempotencyConfig()
     migrations: MigrationsConfig = MigrationsConfig()
+    trace: TraceConfig = TraceConfig()
     mypy: MypyConfig = MypyConfig()
     tsc: TscConfig = TscConfig()
     go_vet: GoVetConfig = GoVetConfig()
@@ -539,6 +551,7 @@ __all__ = [
     "PspCall",
     "RuffConfig",
     "SemgrepConfig",
+    "TraceConfig",
     "TscConfig",
     "load_config",
     "path_matches",

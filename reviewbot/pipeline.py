@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reviewbot.analyzers.base import Analyzer, AnalyzerResult, NullProgress, Progress
 from reviewbot.config import KNOWN_TOOLS, LANGUAGES, Config, load_config, validate_config
@@ -16,6 +17,10 @@ from reviewbot.core.findings import Finding
 from reviewbot.core.redact import redact, redact_finding
 from reviewbot.errors import ToolError, UsageError
 from reviewbot.gate.gate import GateResult, apply_gate
+
+if TYPE_CHECKING:
+    from reviewbot.analyzers.trace.engine import TraceRequest
+    from reviewbot.analyzers.trace.evidence import TraceReport
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +41,7 @@ class RunResult:
     config: Config = field(default_factory=Config)
     # Changed files that no analyzer read (DESIGN.md: nothing passes silently).
     not_analysed: tuple[str, ...] = ()
+    trace: TraceReport | None = None
 
     @property
     def findings(self) -> tuple[Finding, ...]:
@@ -56,6 +62,7 @@ class RunResult:
             "baselined": self.gate.baselined,
             "outside_diff": len(self.gate.outside_diff),
             "not_analysed": list(self.not_analysed),
+            **({"trace": _trace_json(self.trace)} if self.trace is not None else {}),
         }
 
 
@@ -199,8 +206,9 @@ def run(
     tools: Sequence[str] = (),
     progress: Progress | None = None,
     use_baseline: bool = True,
+    trace: TraceRequest | None = None,
 ) -> RunResult:
-    """Analyze a change set and gate the findings."""
+    """Analyze a change set, replay its migrations when asked (`--trace`), and gate the findings."""
     started = time.perf_counter()
     analyzers = build_analyzers(tools, config.languages, changes)
     results, notes = run_analyzers(changes, config, analyzers, progress or NullProgress())
@@ -208,6 +216,11 @@ def run(
     # Secrets never reach any output (STYLE.md §7): masked once, here, for every format.
     findings = [redact_finding(f) for f in dedupe(findings)]
     tools_run = frozenset(r.name for r in results) | {"reviewbot"}
+    report = None
+    if trace is not None:
+        # After the static rules (the trace confirms or contradicts their findings), before the gate.
+        findings, trace_notes, report = run_trace(changes, config, trace, findings)
+        notes.extend(trace_notes)
     gate = apply_gate(findings, changes, config, tools_run, use_baseline=use_baseline)
     stats = tuple(
         AnalyzerStat(r.name, r.seconds, r.files, len(r.findings)) for r in sorted(results, key=lambda r: r.name)
@@ -218,7 +231,7 @@ def run(
     if unread:
         notes.append(not_analysed_note(unread))
     notes = [redact(n) for n in notes]
-    return RunResult(changes, gate, stats, time.perf_counter() - started, tuple(notes), config, unread)
+    return RunResult(changes, gate, stats, time.perf_counter() - started, tuple(notes), config, unread, report)
 
 
 def not_analysed(changes: ChangeSet, results: Sequence[AnalyzerResult]) -> tuple[str, ...]:
@@ -250,6 +263,39 @@ def language_notes(changes: ChangeSet, config: Config) -> list[str]:
             noun = "file" if count == 1 else "files"
             notes.append(f"the {language} analyzer is turned off (`languages` in the configuration): {count} {noun} not checked by it")
     return notes
+
+
+MAX_TRACE_NOTES = 5
+
+
+def run_trace(
+    changes: ChangeSet, config: Config, request: TraceRequest, findings: list[Finding]
+) -> tuple[list[Finding], list[str], TraceReport | None]:
+    """The migration trace stage: judged static findings plus RB416, and notes; a missing server is a note."""
+    from reviewbot.analyzers.trace.engine import trace_change
+    from reviewbot.analyzers.trace.server import PostgresUnavailable
+    from reviewbot.analyzers.trace.verdicts import apply_judgements, summary_note, trace_findings
+
+    try:
+        report = trace_change(changes, config, request)
+    except PostgresUnavailable as err:
+        hint = f" ({err.hint})" if err.hint else ""
+        return findings, [f"trace not run: {err.message}{hint}; the static migration gate stands"], None
+    if report is None:
+        return findings, [], None
+    judged, tally = apply_judgements(findings, report)
+    extra = trace_findings(judged, report)
+    notes = [summary_note(report, tally, len(extra))]
+    notes.extend(f"trace: {note}" for note in report.notes[:MAX_TRACE_NOTES])
+    if len(report.notes) > MAX_TRACE_NOTES:
+        notes.append(f"trace: {len(report.notes) - MAX_TRACE_NOTES} more notes in the JSON report (stats.trace.notes)")
+    return judged + extra, notes, report
+
+
+def _trace_json(report: TraceReport) -> dict[str, object]:
+    from reviewbot.analyzers.trace.report import trace_json
+
+    return trace_json(report)
 
 
 def dedupe(findings: list[Finding]) -> list[Finding]:

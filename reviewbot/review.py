@@ -31,6 +31,7 @@ from reviewbot.summary.deterministic import SummaryInput, ToolTiming, render_sum
 from reviewbot.summary.redact import redact
 
 if TYPE_CHECKING:
+    from reviewbot.analyzers.trace.engine import TraceRequest
     from reviewbot.summary.llm import LlmOutcome
 
 Write = Callable[[str], None]
@@ -50,6 +51,7 @@ class ReviewOptions:
     sarif: Path | None = None
     json: Path | None = None
     root: Path | None = None
+    trace: TraceRequest | None = None  # --trace: replay the PR's migrations on a disposable PostgreSQL
 
 
 def _stdout(text: str) -> None:
@@ -94,7 +96,7 @@ def run_review(
             config_notes.append(
                 "pull_request_target on a fork PR runs mypy, whose plugins come from the checked-out configuration"
             )
-        result = run(changes, config, tools)
+        result = run(changes, config, tools, trace=options.trace)
     from reviewbot.explain import help_markdown, rule_index
 
     rules = rule_index()
@@ -322,6 +324,7 @@ class PreviewOptions:
     tools: str | None = None
     title: str = ""
     root: Path | None = None
+    trace: TraceRequest | None = None
 
 
 def preview_review(options: PreviewOptions, echo: Write = _stdout) -> int:
@@ -341,7 +344,7 @@ def preview_review(options: PreviewOptions, echo: Write = _stdout) -> int:
         if options.min_confidence is not None:
             config = config.override(min_confidence=options.min_confidence)
         tools = resolve_tools(options.tools.split(",") if options.tools is not None else None, config)
-        result = run(changes, config, tools)
+        result = run(changes, config, tools, trace=options.trace)
     rules = rule_index()
     findings = tuple(f.with_changes(message=redact(f.message), help=redact(f.help)) for f in result.findings)
     lines = _source_lines(changes)

@@ -88,8 +88,14 @@ def _migration_rules() -> list[RuleInfo]:
     return [rule.info() for rule in MIGRATION_RULES]
 
 
+def _trace_rules() -> list[RuleInfo]:
+    from reviewbot.analyzers.trace.rule import TRACE_RULES
+
+    return [rule.info() for rule in TRACE_RULES]
+
+
 # Cheapest first: the Python registries import libcst and pglast.
-_REGISTRIES = (_treesitter_rules, _python_rules, _migration_rules)
+_REGISTRIES = (_treesitter_rules, _python_rules, _migration_rules, _trace_rules)
 
 
 def all_rules() -> tuple[RuleInfo, ...]:

@@ -37,6 +37,16 @@ NON_VOLATILE_FUNCTIONS = frozenset(
         "jsonb_build_object", "json_build_object", "jsonb_build_array", "json_build_array",
         "to_jsonb", "to_json", "array_length", "timezone", "inet", "encode", "decode",
         "pg_catalog.now", "format", "left", "right", "sqrt", "power", "mod",
+        # Type-named casts and string/array helpers: every overload is IMMUTABLE or STABLE in pg_proc
+        # (PostgreSQL 15/16). `DEFAULT date(now())` was reported as a rewrite; `reviewbot trace` showed none.
+        "date", "time", "timestamp", "timestamptz", "interval", "int2", "int4", "int8", "numeric", "float4",
+        "float8", "bool", "text", "varchar", "bpchar", "age", "date_bin", "justify_days", "justify_hours",
+        "isfinite", "array_append", "array_prepend", "array_cat", "array_fill", "array_remove",
+        "array_to_string", "string_to_array", "array_to_json", "row_to_json", "cardinality", "lpad", "rpad",
+        "repeat", "reverse", "split_part", "strpos", "position", "starts_with", "translate", "overlay",
+        "regexp_replace", "initcap", "ascii", "chr", "to_hex", "quote_ident", "quote_literal", "sha256",
+        "sha512", "octet_length", "bit_length", "to_tsvector", "jsonb_set", "jsonb_object", "json_object",
+        "num_nulls", "num_nonnulls",
     }
 )
 # Known volatile functions: named in messages. Any function not listed above counts as volatile.

@@ -37,7 +37,8 @@ def lock_of(op: Operation) -> tuple[str, str] | None:
         if op.constraint is not None and op.constraint.value == "foreign key":
             return ("SHARE ROW EXCLUSIVE", "blocks writes on both tables")
         return ("ACCESS EXCLUSIVE", "blocks reads and writes")
-    if op.kind is OpKind.LOCK_TABLE:
+    if op.kind is OpKind.LOCK_TABLE or (op.kind is OpKind.OTHER_ALTER and op.lock_mode):
+        # LOCK TABLE names its mode; some ALTER TABLE subcommands take less than ACCESS EXCLUSIVE.
         if op.lock_mode in WRITE_BLOCKING_MODES:
             blocks = "blocks reads and writes" if op.lock_mode == "ACCESS EXCLUSIVE" else "blocks writes"
             return (op.lock_mode, blocks)
