@@ -585,7 +585,7 @@ def validate_config(config: Config) -> Config:
             f"migrations.postgres-version must be between 10 and 19, not {config.migrations.postgres_version}",
             hint="write the major version your database runs, e.g. postgres-version = 16",
         )
-    check_jobs(config.jobs, "jobs", ConfigError)
+    check_jobs(config.jobs, f"jobs in {config.source or 'the configuration'}", ConfigError)
     for name in ("max_file_bytes", "file_timeout_seconds", "tool_timeout_seconds"):
         if getattr(config, name) == 0:
             key = name.replace("_", "-")

@@ -13,6 +13,7 @@ from reviewbot.analyzers.base import Analyzer, AnalyzerResult, NullProgress, Pro
 from reviewbot.config import KNOWN_TOOLS, Config, load_config, validate_config
 from reviewbot.core.changes import ChangeSet
 from reviewbot.core.findings import Finding
+from reviewbot.core.meta import MAX_MESSAGE_CHARS, bounded
 from reviewbot.core.redact import redact, redact_finding
 from reviewbot.errors import ToolError, UsageError
 from reviewbot.gate.gate import GateResult, apply_gate
@@ -172,8 +173,9 @@ def run(
     analyzers = build_analyzers(tools)
     results, notes = run_analyzers(changes, config, analyzers, progress or NullProgress())
     findings: list[Finding] = [f for r in results for f in r.findings]
-    # Secrets never reach any output (STYLE.md §7): masked once, here, for every format.
-    findings = [redact_finding(f) for f in dedupe(findings)]
+    # Secrets never reach any output (STYLE.md §7): masked once, here, for every format; then messages
+    # that quote input are bounded (after masking, so a cut never leaves half a secret unmasked).
+    findings = [_bounded(redact_finding(f)) for f in dedupe(findings)]
     tools_run = frozenset(r.name for r in results) | {"reviewbot"}
     gate = apply_gate(findings, changes, config, tools_run, use_baseline=use_baseline)
     stats = tuple(
@@ -182,6 +184,13 @@ def run(
     notes.extend(n for r in results for n in r.notes)
     notes = [redact(n) for n in notes]
     return RunResult(changes, gate, stats, time.perf_counter() - started, tuple(notes), config)
+
+
+def _bounded(finding: Finding) -> Finding:
+    """A message quoting its input (a tool's line, a parser's complaint) stays readable in every output."""
+    if len(finding.message) <= MAX_MESSAGE_CHARS:
+        return finding
+    return finding.with_changes(message=bounded(finding.message))
 
 
 def dedupe(findings: list[Finding]) -> list[Finding]:

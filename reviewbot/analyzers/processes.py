@@ -18,12 +18,16 @@ class Killable(Protocol):
 # Re-entrant: the interrupt handler runs on the main thread, possibly while that thread holds the lock.
 _LOCK = threading.RLock()
 _LIVE: set[Killable] = set()
+_STOPPING = False  # set by stop_all: a child started afterwards (a pool replacing a worker) dies at once
 
 
 def track(child: Killable) -> None:
     """Remember a child until `untrack`; `stop_all` kills every remembered one."""
     with _LOCK:
-        _LIVE.add(child)
+        if not _STOPPING:
+            _LIVE.add(child)
+            return
+    child.kill()
 
 
 def untrack(child: Killable) -> None:
@@ -32,8 +36,10 @@ def untrack(child: Killable) -> None:
 
 
 def stop_all() -> int:
-    """Kill every live child reviewbot started; the number it tried to stop."""
+    """Kill every live child reviewbot started, and any it starts from now on; the number stopped."""
+    global _STOPPING
     with _LOCK:
+        _STOPPING = True
         children = list(_LIVE)
         _LIVE.clear()
     for child in children:

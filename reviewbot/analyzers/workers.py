@@ -18,6 +18,7 @@ On Linux workers are forked (about 10 ms each, imports shared); elsewhere they a
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
 import sys
 import threading
@@ -41,6 +42,7 @@ WORKER_STACK_BYTES = 512 * 1024 * 1024
 # inside the stack above (each costs at most a few KB of C stack).
 WORKER_RECURSION_LIMIT = 100_000
 STOP_GRACE_SECONDS = 1.0  # how long a worker may take to leave after being told to
+ORPHAN_CHECK_SECONDS = 0.5
 MAX_FAILED_STARTS = 3  # workers that die before taking any job: something is wrong with the platform
 
 
@@ -78,7 +80,13 @@ def _serve(
     sys.setrecursionlimit(WORKER_RECURSION_LIMIT)
     thread = threading.Thread(target=_loop, args=(conn, run), name="reviewbot-job", daemon=True)
     thread.start()
-    thread.join()
+    # An orphan never outlives its run: a forked sibling may hold this worker's pipe open, so the
+    # parent's exit is not always an EOF here; a changed parent pid is.
+    parent = os.getppid()
+    while thread.is_alive():
+        thread.join(ORPHAN_CHECK_SECONDS)
+        if os.getppid() != parent:
+            os._exit(0)
 
 
 def _loop(conn: Connection, run: Callable[[JobT], ResultT]) -> None:
@@ -227,7 +235,7 @@ class WorkerPool(Generic[JobT, ResultT]):
                     worker.process.join(STOP_GRACE_SECONDS)
                     outcome = Lost(f"the worker process {describe_exit(worker.process.exitcode)}")
                 elif time.monotonic() >= worker.deadline:
-                    outcome = Lost(f"analysis took longer than {self.timeout_seconds:g} seconds")
+                    outcome = Lost(f"it took longer than {self.timeout_seconds:g} s (file-timeout-seconds)")
                 if outcome is None:
                     continue
                 if worker.index is not None:  # lost: replace the worker if work remains

@@ -8,13 +8,16 @@ from pathlib import Path
 from reviewbot.errors import SourceError
 
 GIT_TIMEOUT_SECONDS = 120
+# Paths in git's output as their own bytes (`café.py`), not C-quoted octal (`"caf\303\251.py"`); names with
+# quotes or control characters are still quoted, and sources/patch.py unquotes those.
+GIT_OPTIONS = ("-c", "core.quotepath=off")
 
 
 def git(root: Path, *args: str, check: bool = True) -> bytes:
     """Run `git args...` in `root`; return stdout bytes or raise SourceError with git's message."""
     try:
         done = subprocess.run(
-            ["git", *args],
+            ["git", *GIT_OPTIONS, *args],
             cwd=root,
             capture_output=True,
             timeout=GIT_TIMEOUT_SECONDS,
@@ -58,14 +61,15 @@ def read_blobs(root: Path, revision: str, paths: list[str]) -> dict[str, bytes]:
     """The contents of `paths` at `revision` ("" = the index) in one `git cat-file --batch` process.
 
     One process instead of one `git show` per file: on a 20-file change that is most of the time
-    the source stage takes.
+    the source stage takes. Requests are NUL-terminated (`-z`), so a path may hold a newline; a path
+    that is not UTF-8 goes back to git as its own bytes.
     """
     if not paths:
         return {}
-    request = "".join(f"{revision}:{path}\n" for path in paths).encode()
+    request = b"".join(f"{revision}:{path}".encode("utf-8", "surrogateescape") + b"\0" for path in paths)
     try:
         done = subprocess.run(
-            ["git", "cat-file", "--batch"], cwd=root, input=request, capture_output=True,
+            ["git", *GIT_OPTIONS, "cat-file", "--batch", "-z"], cwd=root, input=request, capture_output=True,
             timeout=GIT_TIMEOUT_SECONDS, check=False,
         )
     except FileNotFoundError as err:
@@ -80,7 +84,10 @@ def read_blobs(root: Path, revision: str, paths: list[str]) -> dict[str, bytes]:
         header = out[pos:end].split()
         pos = end + 1
         if len(header) != 3 or header[1] != b"blob":
-            raise SourceError(f"git has no file {path} at {revision or 'the index'}")
+            raise SourceError(
+                f"git has no file {path!r} at {revision or 'the index'}",
+                hint="fetch the commits under review (`git fetch`), or report the path if it exists",
+            )
         size = int(header[2])
         blobs[path] = out[pos:pos + size]
         pos += size + 1  # the content is followed by a newline
