@@ -1,4 +1,5 @@
-"""`python -m bench [speed|sql|gate|types|noise|scenarios|all]`: speed and noise, side by side, in one run."""
+"""`python -m bench [speed|sql|gate|types|noise|scenarios|fuzz|all]`: speed and noise, side by side, in one
+run; `fuzz` (not part of `all`) runs the fuzz suite with thousands of random inputs."""
 
 from __future__ import annotations
 
@@ -150,10 +151,16 @@ def noise() -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("what", choices=("speed", "sql", "gate", "types", "noise", "scenarios", "all"), nargs="?", default="all")
+    parser.add_argument("what", choices=("speed", "sql", "gate", "types", "noise", "scenarios", "fuzz", "all"), nargs="?", default="all")
+    parser.add_argument("--scale", type=float, default=1.0, help="fuzz: multiply every class's number of inputs")
+    parser.add_argument("--only", default=None, help="fuzz: one test module of tests/fuzz, e.g. configs")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--corpus", default="saleor", choices=[c.name for c in CORPORA])
     args = parser.parse_args()
+    if args.what == "fuzz":
+        from bench.fuzz import main as fuzz_main
+
+        sys.exit(fuzz_main(args.scale, args.only))
     if args.what in ("speed", "all"):
         speed(args.runs, args.corpus)
     if args.what in ("sql", "all"):

@@ -36,10 +36,11 @@ def count(ci: int, bench: int) -> int:
     return max(1, int(bench * SCALE)) if MODE == "bench" else ci
 
 
-def check(case: str, inputs: int, violations: Sequence[str]) -> None:
-    """Fail on any violation (CI); in bench mode record the batch and go on."""
+def check(case: str, inputs: int, violations: Sequence[str], measures: Sequence[float] = ()) -> None:
+    """Fail on any violation (CI); in bench mode record the batch (and any measures) and go on."""
     if REPORT:
+        record = {"case": case, "inputs": inputs, "violations": list(violations), "measures": list(measures)}
         with open(REPORT, "a", encoding="utf-8") as handle:
-            handle.write(json.dumps({"case": case, "inputs": inputs, "violations": list(violations)}) + "\n")
+            handle.write(json.dumps(record) + "\n")
     if MODE != "bench":
         assert not violations, "\n".join(violations)
