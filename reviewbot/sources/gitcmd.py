@@ -26,11 +26,14 @@ def git(root: Path, *args: str, check: bool = True) -> bytes:
     except FileNotFoundError as err:
         raise SourceError("git is not installed", hint="install git, or use `reviewbot diff --patch FILE`") from err
     except subprocess.TimeoutExpired as err:
-        raise SourceError(f"git {' '.join(args)} took longer than {GIT_TIMEOUT_SECONDS}s") from err
+        raise SourceError(
+            f"git {' '.join(args)} took longer than {GIT_TIMEOUT_SECONDS}s",
+            hint="check that the repository is not locked by another git process, or review a smaller range",
+        ) from err
     if check and done.returncode != 0:
         message = done.stderr.decode("utf-8", "replace").strip().splitlines()
         first = message[0] if message else f"exit status {done.returncode}"
-        raise SourceError(f"git {args[0]} failed: {first}")
+        raise SourceError(f"git {args[0]} failed: {first}", hint="run the same git command yourself to see why")
     return done.stdout
 
 
@@ -75,9 +78,15 @@ def read_blobs(root: Path, revision: str, paths: list[str]) -> dict[str, bytes]:
     except FileNotFoundError as err:
         raise SourceError("git is not installed", hint="install git, or use `reviewbot diff --patch FILE`") from err
     except subprocess.TimeoutExpired as err:
-        raise SourceError(f"git cat-file took longer than {GIT_TIMEOUT_SECONDS}s") from err
+        raise SourceError(
+            f"git cat-file took longer than {GIT_TIMEOUT_SECONDS}s",
+            hint="check that the repository is not locked by another git process, or review a smaller range",
+        ) from err
     if done.returncode != 0:
-        raise SourceError(f"git cat-file failed: {done.stderr.decode('utf-8', 'replace').strip()}")
+        raise SourceError(
+            f"git cat-file failed: {done.stderr.decode('utf-8', 'replace').strip()}",
+            hint="check that the repository is readable (`git fsck`)",
+        )
     out, blobs, pos = done.stdout, {}, 0
     for path in paths:
         end = out.index(b"\n", pos)

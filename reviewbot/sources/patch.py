@@ -11,7 +11,6 @@ from unidiff.patch import PatchedFile, PatchSet
 from reviewbot.core.changes import ChangeSet, FileChange, FileStatus, Hunk, Mode, SkippedFile, SkipReason
 from reviewbot.errors import SourceError
 
-
 # git quotes a path holding non-ASCII bytes (unless core.quotepath is off), a quote, a backslash or a
 # control character, C-style: "b/caf\303\251.py".
 _C_ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
@@ -118,11 +117,13 @@ def read_patch_file(path: Path) -> str:
     if path.is_dir():
         raise SourceError(f"{path} is a directory, not a patch file", hint="pass a file made by `git diff > change.patch`")
     if not path.exists():
-        raise SourceError(f"patch file {path} does not exist")
+        raise SourceError(f"patch file {path} does not exist", hint="check the path, e.g. `git diff > change.patch` first")
     try:
         data = path.read_bytes()
     except OSError as err:
-        raise SourceError(f"cannot read patch file {path}: {err.strerror or err}") from err
+        raise SourceError(
+            f"cannot read patch file {path}: {err.strerror or err}", hint="check the file's permissions"
+        ) from err
     # A patch may carry files in any encoding; the diff structure is ASCII, so decode leniently.
     return data.decode("utf-8", errors="surrogateescape")
 

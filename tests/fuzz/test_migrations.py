@@ -16,7 +16,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.fuzz.budget import budget, check
-from tests.fuzz.inputs import ALEMBIC_SEEDS, DJANGO_SEEDS, MIGRATION_MUTATIONS, PRESERVING, SQL_SEEDS, Seed, mutant
+from tests.fuzz.inputs import (
+    ALEMBIC_SEEDS,
+    DJANGO_SEEDS,
+    MIGRATION_MUTATIONS,
+    PRESERVING,
+    SQL_SEEDS,
+    Seed,
+    mutant,
+)
 from tests.fuzz.oracle import contract_violations, parse_verdicts, run_cli, write
 
 SEEDS = {"sql": SQL_SEEDS, "alembic": ALEMBIC_SEEDS, "django": DJANGO_SEEDS}
