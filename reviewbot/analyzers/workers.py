@@ -63,6 +63,10 @@ def pool_context() -> Context:
     return multiprocessing.get_context("spawn")
 
 
+def _no_setup() -> None:
+    """The default worker set-up (a module-level function: spawned workers receive it pickled)."""
+
+
 def _serve(
     conn: Connection,
     initializer: Callable[..., object],
@@ -138,7 +142,7 @@ class WorkerPool(Generic[JobT, ResultT]):
         size: int,
         run: Callable[[JobT], ResultT],
         timeout_seconds: float,
-        initializer: Callable[..., object] = lambda: None,
+        initializer: Callable[..., object] = _no_setup,
         initargs: tuple[object, ...] = (),
         context: Context | None = None,
     ) -> None:
