@@ -400,6 +400,8 @@ def explain(code: str, fmt: str) -> None:
 EXIT_INTERRUPTED = 130  # 128 + SIGINT: what a shell reports for a Ctrl-C
 _PARTIAL_FILES: set[str] = set()  # temporary files being written, removed on an interrupt
 _MAIN_PID = os.getpid()
+_UMASK = os.umask(0o022)  # read it (there is no getter), then put it back
+os.umask(_UMASK)
 
 
 def write_file(target: Path, text: str) -> None:
@@ -410,6 +412,7 @@ def write_file(target: Path, text: str) -> None:
         raise UsageError(f"cannot write {target}: {err.strerror or err}", hint="check that the directory exists and is writable") from err
     _PARTIAL_FILES.add(temporary)
     try:
+        os.chmod(temporary, 0o666 & ~_UMASK)  # mkstemp makes 0600; a report is as readable as any new file
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
         os.replace(temporary, target)

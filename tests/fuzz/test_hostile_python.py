@@ -134,3 +134,25 @@ def test_writing_a_report_for_a_non_utf8_file_name_to_a_file_works(tmp_path):
     run = run_cli(["audit", ".", "--tools", "none", "--format", "json", "-q", "-o", str(out)], tmp_path)
     assert run.exit_code == 1, run.stderr
     assert json.loads(out.read_text(encoding="utf-8"))["findings"][0]["path"] == "payments/caf\udce9.py"
+
+
+@pytest.mark.parametrize(
+    ("name", "change", "config"),
+    [
+        ("a rot13 cookie", lambda text: b"# -*- coding: rot13 -*-\n" + text, b""),
+        ("a file grown past max-file-bytes", lambda text: text + b"# padding\n" * 10_000, b"max-file-bytes = 65536\n"),
+        ("a deep expression", lambda text: text + b"x = a" + b".b" * 8_000 + b"\n", b""),
+    ],
+)
+def test_a_changed_file_that_cannot_be_checked_fails_the_diff_gate(repo, name, change, config):
+    base = b"".join(b"value_%d = %d\n" % (i, i) for i in range(40))
+    if config:
+        repo.write("pyproject.toml", b"[tool.reviewbot]\n" + config)
+    repo.write("payments/ledger.py", base)
+    repo.commit("base")
+    repo.write("payments/ledger.py", change(base.replace(b"value_20 = 20", b"value_20 = 21")))
+    repo.commit("change")
+    run = run_cli(["diff", "--base", "HEAD~1", "--head", "HEAD", "--tools", "none", "--format", "json", "-q"], repo.path)
+    assert contract_violations(run, name) == []
+    assert [f["rule"] for f in run.findings] == ["RB901"]
+    assert run.data["verdict"] == "fail" and run.exit_code == 1

@@ -192,29 +192,28 @@ def _decode(source: bytes) -> str:
     except UnicodeError as err:
         raise _Unparsable(1, f"the coding cookie names {encoding!r}, which cannot decode a Python file") from err
     if max(map(len, source.splitlines()), default=0) > LONG_LINE_BYTES:
-        depth = _syntax_depth(source)
-        if depth is not None and depth > MAX_SYNTAX_DEPTH:
-            raise _Unparsable(1, f"an expression is nested more than {MAX_SYNTAX_DEPTH} levels deep")
+        deep_at = _too_deep(source)
+        if deep_at is not None:
+            raise _Unparsable(deep_at, f"an expression is nested more than {MAX_SYNTAX_DEPTH} levels deep")
     return text
 
 
-def _syntax_depth(source: bytes) -> int | None:
-    """The depth of CPython's syntax tree (above MAX_SYNTAX_DEPTH: MAX_SYNTAX_DEPTH + 1); None: no tree."""
+def _too_deep(source: bytes) -> int | None:
+    """The line of a syntax tree deeper than MAX_SYNTAX_DEPTH (by CPython's parser), or None."""
     try:
         tree = ast.parse(source)
-    except (RecursionError, MemoryError):  # CPython's own limits: deeper than we accept
-        return MAX_SYNTAX_DEPTH + 1
+    except (RecursionError, MemoryError):  # past CPython's own limits: deeper than we accept
+        return 1
     except (SyntaxError, ValueError):  # libcst reports the syntax error
         return None
-    deepest = 0
-    stack: list[tuple[ast.AST, int]] = [(tree, 1)]
+    stack: list[tuple[ast.AST, int, int]] = [(tree, 1, 1)]
     while stack:
-        node, depth = stack.pop()
+        node, depth, line = stack.pop()
+        line = getattr(node, "lineno", line)
         if depth > MAX_SYNTAX_DEPTH:
-            return depth
-        deepest = max(deepest, depth)
-        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
-    return deepest
+            return line
+        stack.extend((child, depth + 1, line) for child in ast.iter_child_nodes(node))
+    return None
 
 
 def _syntax_error_location(source: bytes, err: cst.ParserSyntaxError) -> tuple[int, int, str]:
