@@ -156,3 +156,18 @@ def test_a_changed_file_that_cannot_be_checked_fails_the_diff_gate(repo, name, c
     assert contract_violations(run, name) == []
     assert [f["rule"] for f in run.findings] == ["RB901"]
     assert run.data["verdict"] == "fail" and run.exit_code == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "source"),
+    [
+        ("a NUL byte in a string", b'STATUS = "autho\x00rized"\nPayment.objects.filter(status="autho\x00rized").update(status="x")\n'),
+        ("an unknown \\N{} name", b'note = "\\N{NO SUCH CHARACTER}"\nlogger.info("card %s", "\\N{NOPE}")\n'),
+        ("a hexadecimal slice bound", b'logger.info("card %s", card_number[:0x10])\n'),
+        ("a 5,000-digit slice bound", b"logger.info('card %s', card_number[:" + b"9" * 5_000 + b"])\n"),
+    ],
+)
+def test_a_literal_cpython_refuses_does_not_crash_a_rule(tmp_path, name, source):
+    run = audit(tmp_path, {"payments/odd_literals.py": MONEY_FLOAT + source})
+    assert "RB905" not in run.rules_on("payments/odd_literals.py")
+    assert "RB101" in run.rules_on("payments/odd_literals.py")

@@ -335,6 +335,9 @@ class PythonAnalyzer:
         findings: list[Finding] = []
         workers = min(effective_jobs(config.jobs), len(jobs))
         if jobs:
+            # Load libcst's native parser here, before forking: every worker inherits it instead of
+            # importing it (and no worker can inherit an import half done by another thread).
+            cst.parse_module(b"")
             with WorkerPool(
                 workers, _run_job, config.file_timeout_seconds, initializer=_init_worker, initargs=(changes.root, config)
             ) as pool:

@@ -9,6 +9,7 @@ import libcst as cst
 
 from reviewbot.analyzers.python import rule as rule_base
 from reviewbot.analyzers.python.rule import FileContext
+from reviewbot.analyzers.python.names import literal_value
 from reviewbot.analyzers.python.rules.concurrency._chains import (
     LOCKING_CALLS,
     Read,
@@ -374,7 +375,7 @@ def _arg_name(call: cst.Call | None) -> str:
 
 def _key_name(key: cst.BaseExpression) -> str:
     if isinstance(key, cst.SimpleString):
-        value = key.evaluated_value
+        value = literal_value(key)
         return value if isinstance(value, str) else ""
     if isinstance(key, cst.Attribute):
         return key.attr.value

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from reviewbot.analyzers.python.names import call_chain, iter_descendants, string_value
+from reviewbot.analyzers.python.names import call_chain, iter_descendants, literal_value, string_value
 from reviewbot.analyzers.python.rule import FileContext, PythonRule
 from reviewbot.config import split_words
 from reviewbot.core.findings import Severity
@@ -140,7 +140,7 @@ def stripe_webhook():
         self.reads_signature_header: set[cst.FunctionDef] = set()
 
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
-        value = node.evaluated_value
+        value = literal_value(node)
         if isinstance(value, str) and len(value) < 40 and "signature" in value.lower():
             function = self.ctx.enclosing_function()
             if function is not None:
