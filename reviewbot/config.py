@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
+import json
 import os
 import re
 import reprlib
@@ -537,7 +538,8 @@ def convert_value(
             )
         if isinstance(raw, str):
             raise ConfigError(
-                f"{key} must be a list, not the string {show(raw)}", hint=f'write {key.rsplit(".", 1)[-1]} = [{show(raw)}]'
+                f"{key} must be a list, not the string {show(raw)}",
+                hint=f'write {key.rsplit(".", 1)[-1]} = [{json.dumps(raw) if len(raw) <= 60 else show(raw)}]',
             )
         if not isinstance(raw, list):
             example = '["a", "b"]' if item_tp is str else "[{ … }, { … }]"

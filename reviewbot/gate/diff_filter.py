@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from reviewbot.core.changes import ChangeSet, Mode
 from reviewbot.core.findings import Finding
-from reviewbot.core.meta import PARSE_ERROR
 
 
 def is_in_diff(finding: Finding, changes: ChangeSet, mode: str) -> bool:
@@ -14,9 +13,7 @@ def is_in_diff(finding: Finding, changes: ChangeSet, mode: str) -> bool:
     change = changes.get(finding.path)
     if change is None:
         return False
-    if mode == "file" or finding.rule == PARSE_ERROR.code:
-        # RB901: the file could not be parsed or analysed, so none of its changed lines was checked,
-        # whichever line the parser could point at (a cookie, a size limit, a crashed parser: line 1).
+    if mode == "file":
         return True
     lines = finding.span.lines
     if mode == "diff_context":

@@ -142,6 +142,7 @@ def test_writing_a_report_for_a_non_utf8_file_name_to_a_file_works(tmp_path):
         ("a rot13 cookie", lambda text: b"# -*- coding: rot13 -*-\n" + text, b""),
         ("a file grown past max-file-bytes", lambda text: text + b"# padding\n" * 10_000, b"max-file-bytes = 65536\n"),
         ("a deep expression", lambda text: text + b"x = a" + b".b" * 8_000 + b"\n", b""),
+        ("a file past its time limit", lambda text: text + b"x = (a\n" + b"    .b\n" * 6_000 + b")\n", b"file-timeout-seconds = 1\n"),
     ],
 )
 def test_a_changed_file_that_cannot_be_checked_fails_the_diff_gate(repo, name, change, config):

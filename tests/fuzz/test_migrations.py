@@ -133,3 +133,13 @@ def test_a_megabyte_unterminated_sql_string_makes_a_bounded_message():
     (finding,) = [f for f in run.findings if f["path"] == "migrations/0042_note.sql"]
     assert finding["rule"] == "RB901"
     assert len(finding["message"]) <= 400 and finding["message"].endswith("…")
+
+
+def test_an_alembic_revision_that_lost_its_upgrade_to_a_syntax_error_is_rb901():
+    # Found by the fuzz: the Python rules skip versions/ files as migrations, and without a parseable
+    # `def upgrade()` the migration gate did not claim the file either, so nobody checked it.
+    broken = b'import sqlalchemy as sa\nfrom alembic import op\n\n\n    op.add_column("charges", sa.Column("amount", sa.Float()))\n'
+    run, _ = _audit({"alembic/versions/1a2b_amount.py": broken})
+    (finding,) = run.findings
+    assert (finding["rule"], finding["line"]) == ("RB901", 5) and "indent" in finding["message"]
+    assert run.exit_code == 1

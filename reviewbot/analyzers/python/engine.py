@@ -94,6 +94,9 @@ def walk(module: cst.Module, ctx: FileContext, rules: Sequence[PythonRule]) -> N
 class FileJob:
     path: str
     text: str | None
+    # Where a finding about the whole file goes (too large, lost): the first line the change added, so
+    # that in `diff` modes a changed file that could not be checked fails the gate.
+    first_line: int = 1
 
 
 def _read_source(root: str, job: FileJob) -> bytes:
@@ -287,21 +290,21 @@ def _run_one(root: str, config: Config, job: FileJob) -> list[Finding]:
             os.path.getsize(os.path.join(root, job.path))
         )
         if size > config.max_file_bytes:
-            return [_too_large(job.path, size, config.max_file_bytes)]
+            return [_too_large(job.path, size, config.max_file_bytes, job.first_line)]
         source = _read_source(root, job)
     except OSError as err:
         return [meta_finding(PARSE_ERROR, job.path, f"cannot read: {err.strerror or err}", 1, 1)]
     return analyze_source(job.path, source, config)
 
 
-def _too_large(path: str, size: int, limit: int) -> Finding:
+def _too_large(path: str, size: int, limit: int, line: int) -> Finding:
     # libcst holds about 500 bytes per byte of source while it parses (a 3 MB file peaked at 1.4 GB).
     return meta_finding(
         PARSE_ERROR,
         path,
         f"not analysed: the file is {_megabytes(size)}, over max-file-bytes ({_megabytes(limit)}); "
         "raise max-file-bytes in [tool.reviewbot] or exclude the file",
-        1,
+        line,
         1,
     )
 
@@ -331,19 +334,20 @@ class PythonAnalyzer:
 
     def analyze(self, changes: ChangeSet, config: Config, progress: Progress) -> AnalyzerResult:
         started = time.perf_counter()
-        jobs = [FileJob(f.path, f.text) for f in python_files(changes, config)]
+        jobs = [
+            FileJob(f.path, f.text, 1 if f.is_whole else min(f.added_lines, default=1))
+            for f in python_files(changes, config)
+        ]
         findings: list[Finding] = []
         workers = min(effective_jobs(config.jobs), len(jobs))
         if jobs:
-            # Load libcst's native parser here, before forking: every worker inherits it instead of
-            # importing it (and no worker can inherit an import half done by another thread).
-            cst.parse_module(b"")
             with WorkerPool(
                 workers, _run_job, config.file_timeout_seconds, initializer=_init_worker, initargs=(changes.root, config)
             ) as pool:
                 for done, (index, outcome) in enumerate(pool.map(jobs), start=1):
                     if isinstance(outcome, Lost):
-                        findings.append(meta_finding(PARSE_ERROR, jobs[index].path, f"not analysed: {outcome.reason}"))
+                        job = jobs[index]
+                        findings.append(meta_finding(PARSE_ERROR, job.path, f"not analysed: {outcome.reason}", job.first_line))
                     else:
                         findings.extend(outcome)
                     progress.advance("python", done, len(jobs))
