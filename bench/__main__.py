@@ -1,7 +1,8 @@
-"""`python -m bench [speed|sql|gate|types|noise|scenarios|tsgo|trace|realcode|linearity|all]`: speed and noise, side by side, in one run.
+"""`python -m bench [speed|sql|gate|types|noise|scenarios|tsgo|trace|realcode|linearity|fuzz|all]`: speed and noise, side by side, in one run.
 
 `realcode` (not part of `all`) scores the real corpora against hand judgements; `python -m bench realcode -h`.
 `linearity` (not part of `all`) checks that the rules' work grows with a file's size; `python -m bench linearity -h`.
+`fuzz` (not part of `all`) runs the fuzz suite with thousands of random inputs.
 """
 
 from __future__ import annotations
@@ -155,9 +156,12 @@ def noise() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument(
-        "what", choices=("speed", "sql", "gate", "types", "noise", "scenarios", "tsgo", "trace", "realcode", "linearity", "all"),
+        "what",
+        choices=("speed", "sql", "gate", "types", "noise", "scenarios", "tsgo", "trace", "realcode", "linearity", "fuzz", "all"),
         nargs="?", default="all",
     )
+    parser.add_argument("--scale", type=float, default=1.0, help="fuzz: multiply every class's number of inputs")
+    parser.add_argument("--only", default=None, help="fuzz: one test module of tests/fuzz, e.g. configs")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--corpora", action="store_true",
                         help="trace: static vs traced verdicts on the real SQL corpora (dokploy, midday)")
@@ -173,6 +177,10 @@ def main() -> None:
         linearity_main(sys.argv[2:])
         return
     args = parser.parse_args()
+    if args.what == "fuzz":
+        from bench.fuzz import main as fuzz_main
+
+        sys.exit(fuzz_main(args.scale, args.only))
     if args.what in ("speed", "all"):
         speed(args.runs, args.corpus)
     if args.what in ("sql", "all"):

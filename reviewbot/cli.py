@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
+import tempfile
 import threading
 import time
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, TextIO, TypeVar
 
 import click
 
 from reviewbot import __version__
+from reviewbot.analyzers import processes
 from reviewbot.errors import EXIT_ERROR, ReviewbotError, UsageError
 
 if TYPE_CHECKING:
@@ -77,7 +82,8 @@ def common_options(func: F) -> F:
         click.option("--output", "-o", "output", type=click.Path(path_type=Path), default=None,
                      help="Write the report to this file instead of stdout."),
         click.option("--no-baseline", is_flag=True, help="Report findings recorded in the baseline too."),
-        click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes for Python files."),
+        click.option("--jobs", "-j", type=int, default=None,
+                     help="Worker processes for Python files; 0 means one per CPU [config: jobs, default 0]."),
         click.option("--verbose", "-v", is_flag=True, help="Per-analyzer timings on stderr."),
         click.option("--quiet", "-q", is_flag=True, help="No progress on stderr."),
     ]
@@ -110,6 +116,9 @@ def _configure(root: Path, config_path: Path | None, fail_on: str | None, select
     if ignore:
         changes["ignore"] = (*config.ignore, *_split(ignore))
     if jobs is not None:
+        from reviewbot.config import check_jobs
+
+        check_jobs(jobs, "--jobs", UsageError)
         changes["jobs"] = jobs
     if diff_filter is not None:
         changes["diff_filter"] = diff_filter
@@ -133,12 +142,10 @@ def _emit(result: RunResult, fmt: str, output: Path | None, verbose: bool) -> in
     from reviewbot.reporters.escape import printable
 
     color = fmt == "text" and output is None and _wants_color()
-    text = _reporter(fmt, color).render(report)
+    # A file name that is not UTF-8 is carried as lone surrogates (os.fsdecode); print it as `\udcff`.
+    text = _reporter(fmt, color).render(report).encode("utf-8", "backslashreplace").decode("utf-8")
     if output is not None:
-        try:
-            output.write_text(text, encoding="utf-8")
-        except OSError as err:
-            raise UsageError(f"cannot write {output}: {err.strerror or err}") from err
+        write_file(output, text)
     else:
         click.echo(text, nl=False, color=color)
     for note in result.notes:
@@ -222,7 +229,7 @@ class ReviewbotGroup(click.Group):
             ctx.exit(err.exit_code)
         except KeyboardInterrupt:
             click.echo("reviewbot: interrupted", err=True)
-            ctx.exit(EXIT_ERROR)
+            ctx.exit(EXIT_INTERRUPTED)
         # The CLI boundary (STYLE.md §7): anything unexpected is an internal error, exit 2, and the
         # traceback only with --debug.
         except Exception as err:  # noqa: BLE001
@@ -452,10 +459,7 @@ def baseline(paths: tuple[Path, ...], config_path: Path | None, tools: str | Non
     config = with_named_sql(config, paths, root)
     result = _run(changes, config, tools, quiet, no_baseline=True)
     target = output if output is not None else root / config.baseline
-    try:
-        target.write_text(render_baseline(result.findings), encoding="utf-8")
-    except OSError as err:
-        raise UsageError(f"cannot write {target}: {err.strerror or err}") from err
+    write_file(target, render_baseline(result.findings))
     click.echo(f"reviewbot: recorded {len(result.findings)} findings in {target}", err=True)
 
 
@@ -478,6 +482,55 @@ def explain(code: str, fmt: str) -> None:
     click.echo(explain_code(code, fmt), nl=False)
 
 
+# ------------------------------------------------------------ files and interrupts
+
+EXIT_INTERRUPTED = 130  # 128 + SIGINT: what a shell reports for a Ctrl-C
+_PARTIAL_FILES: set[str] = set()  # temporary files being written, removed on an interrupt
+_MAIN_PID = os.getpid()
+_UMASK = os.umask(0o022)  # read it (there is no getter), then put it back
+os.umask(_UMASK)
+
+
+def write_file(target: Path, text: str) -> None:
+    """Write `text` to `target` atomically: concurrent runs and interrupts never leave half a file."""
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or None)
+    except OSError as err:
+        raise UsageError(f"cannot write {target}: {err.strerror or err}", hint="check that the directory exists and is writable") from err
+    _PARTIAL_FILES.add(temporary)
+    try:
+        os.chmod(temporary, 0o666 & ~_UMASK)  # mkstemp makes 0600; a report is as readable as any new file
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temporary, target)
+    except OSError as err:
+        raise UsageError(f"cannot write {target}: {err.strerror or err}", hint="check that the path is a writable file") from err
+    finally:
+        _PARTIAL_FILES.discard(temporary)
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    """SIGINT/SIGTERM: stop every child at once, remove partial files, exit 128+signal. No traceback.
+
+    Raising KeyboardInterrupt instead would wait for the analyzer threads (a mypy run, a worker pool)
+    to finish before the interpreter could exit (issue #14.7: 13-40 s).
+    """
+    if os.getpid() == _MAIN_PID:
+        processes.stop_all()
+        for partial in list(_PARTIAL_FILES):
+            try:
+                os.unlink(partial)
+            except OSError:
+                continue
+        word = "interrupted" if signum == signal.SIGINT else "terminated"
+        os.write(2, f"\nreviewbot: {word}\n".encode())
+    os._exit(128 + signum)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the `reviewbot` console script."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _stop)
     main_group.main(args=list(argv) if argv is not None else None, prog_name="reviewbot")

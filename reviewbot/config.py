@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
+import json
 import os
 import re
+import reprlib
 import tomllib
 import typing
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import MISSING, dataclass, field, fields, replace
 from functools import cached_property
 from pathlib import Path
 
 from reviewbot.core.findings import Severity
 from reviewbot.core.rules import Family, family_of_code
-from reviewbot.errors import ConfigError
+from reviewbot.errors import ConfigError, UsageError
 
 FAIL_ON_CHOICES = ("error", "warning", "info", "never")
 DIFF_FILTERS = ("added", "diff_context", "file", "all")
@@ -108,7 +110,10 @@ class PspCall:
 
     def __post_init__(self) -> None:
         if not self.call.strip():
-            raise ConfigError("a psp call needs a non-empty `call`")
+            raise ConfigError(
+                "a psp call needs a non-empty `call`",
+                hint='e.g. { call = "stripe.Refund.create", key = "kwarg:idempotency_key" }',
+            )
         for place in self.key.split(","):
             if not _KEY_PLACE_RE.fullmatch(place.strip()):
                 raise ConfigError(
@@ -116,7 +121,10 @@ class PspCall:
                     hint='use kwarg:NAME, options:NAME, option-dict:NAME, param:NAME, header[:NAME] or body:NAME',
                 )
         if self.severity not in ("error", "warning"):
-            raise ConfigError(f"psp call {self.call!r}: severity must be error or warning, not {self.severity!r}")
+            raise ConfigError(
+                f"psp call {self.call!r}: severity must be error or warning, not {show(self.severity)}",
+                hint='write severity = "error" or severity = "warning"',
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,9 +219,12 @@ class LlmConfig:
     def __post_init__(self) -> None:
         for name in ("max_tokens", "budget_tokens", "hard_cap_tokens", "timeout_seconds"):
             if getattr(self, name) <= 0:
-                raise ConfigError(f"[llm] {name.replace('_', '-')} must be positive")
+                raise ConfigError(
+                    f"[llm] {name.replace('_', '-')} must be positive",
+                    hint=f"remove {name.replace('_', '-')} to use the default",
+                )
         if self.max_retries < 0 or self.max_concerns < 0:
-            raise ConfigError("[llm] max-retries and max-concerns cannot be negative")
+            raise ConfigError("[llm] max-retries and max-concerns cannot be negative", hint="use 0 or more")
         if self.max_tokens >= self.hard_cap_tokens:
             raise ConfigError(
                 f"[llm] max-tokens ({self.max_tokens}) must be below hard-cap-tokens ({self.hard_cap_tokens})",
@@ -254,6 +265,11 @@ class Config:
     tools: tuple[str, ...] = DEFAULT_TOOLS
     optional_tools: tuple[str, ...] = ()
     tool_timeout_seconds: int = 300
+    # A Python file over this size is reported (RB901) instead of parsed: libcst holds ~500 bytes per
+    # byte of source, so 2 MiB keeps one file under about 1 GiB.
+    max_file_bytes: int = 2 * 1024 * 1024
+    # One file's parse and rules; past this its worker is stopped and the file reported (RB901).
+    file_timeout_seconds: int = 120
     baseline: str = ".reviewbot-baseline.json"
     jobs: int = 0
     idempotency: IdempotencyConfig = IdempotencyConfig()
@@ -357,6 +373,38 @@ def path_matches(path: str, pattern: str) -> bool:
 # --------------------------------------------------------------------------- loading
 
 CONFIG_FILES = ("reviewbot.toml", "pyproject.toml")
+# `jobs`/`-j` above this is a typo, not a machine: each worker holds its own parse (~60 MB and up).
+# Below it, the analyzers use at most one worker per CPU they may run on.
+MAX_JOBS = 256
+_SHOW = reprlib.Repr()
+_SHOW.maxstring = 60
+_SHOW.maxother = 60
+_SHOW.maxlevel = 2
+_SHOW.maxlist = _SHOW.maxtuple = _SHOW.maxdict = 4
+
+
+def show(value: object) -> str:
+    """A user's value, quoted for a message: bounded in length and nesting."""
+    return _SHOW.repr(value)
+
+
+def _read_toml(path: Path) -> dict[str, object]:
+    """The TOML document at `path`, or ConfigError naming the file (tomllib recurses per nesting level)."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path} is not valid TOML: {err}", hint="fix the TOML syntax at the line named") from err
+    except RecursionError as err:
+        raise ConfigError(
+            f"{path} nests arrays or tables too deeply to read",
+            hint="no reviewbot key takes nested arrays; flatten the value",
+        ) from err
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"cannot read {path}: it is not UTF-8 ({err.reason})", hint="save the file as UTF-8") from err
+    except OSError as err:
+        raise ConfigError(
+            f"cannot read {path}: {err.strerror or err}", hint="check that the file exists and is readable"
+        ) from err
 
 
 def find_config_file(root: Path) -> Path | None:
@@ -367,8 +415,8 @@ def find_config_file(root: Path) -> Path | None:
     candidate = root / "pyproject.toml"
     if candidate.is_file():
         try:
-            data = tomllib.loads(candidate.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            data = _read_toml(candidate)
+        except ConfigError:
             return candidate  # load_config reports the problem with the file named
         tool = data.get("tool")
         if isinstance(tool, dict) and "reviewbot" in tool:
@@ -385,21 +433,20 @@ def load_config(root: Path, explicit: Path | None = None) -> Config:
         raise ConfigError(
             f"config file {explicit} does not exist", hint="pass an existing reviewbot.toml or pyproject.toml"
         )
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"{path} is not valid TOML: {err}", hint="fix the TOML syntax") from err
-    except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError(f"cannot read {path}: {err}", hint="check the file's permissions") from err
+    data = _read_toml(path)
+    tool = data.get("tool")
     if path.name == "pyproject.toml":
-        tool = data.get("tool", {})
         table = tool.get("reviewbot", {}) if isinstance(tool, dict) else {}
         where = "[tool.reviewbot]"
+    elif isinstance(tool, dict) and "reviewbot" in tool:
+        table, where = tool["reviewbot"], f"[tool.reviewbot] in {path.name}"
     else:
-        table = data.get("tool", {}).get("reviewbot", data) if "tool" in data else data
-        where = path.name
+        table, where = data, path.name  # a bare reviewbot.toml; a stray `tool` key is reported as unknown
     if not isinstance(table, dict):
-        raise ConfigError(f"{where} in {path} must be a table")
+        raise ConfigError(
+            f"{where} in {path} must be a table, not {show(table)}",
+            hint="write the settings under a [tool.reviewbot] header",
+        )
     values = parse_section(Config, table, where)
     config = replace(Config(**values), root=str(root), source=str(path))  # type: ignore[arg-type]  # values were checked against the field types by parse_section
     return resolve_tool_paths(config, path.resolve().parent)
@@ -452,9 +499,24 @@ def parse_section(cls: type, table: Mapping[str, object], where: str) -> dict[st
         if fld is None:
             close = difflib.get_close_matches(key.replace("_", "-"), list(by_key), n=1)
             hint = f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(sorted(by_key))}"
-            raise ConfigError(f"unknown key '{key}' in {where}", hint=hint)
+            raise ConfigError(f"unknown key {show(key)} in {where}", hint=hint)
         out[fld.name] = convert_value(hints[fld.name], raw, f"{where}.{key}", fld.metadata.get("choices"))
+    required = [
+        f.name.replace("_", "-")
+        for f in fields(cls)
+        if f.name not in out and f.default is MISSING and f.default_factory is MISSING
+    ]
+    if required:
+        example = ", ".join(f'{name} = "…"' for name in required)
+        raise ConfigError(f"{where} needs {', '.join(required)}", hint=f"add {example} to that entry")
     return out
+
+
+_TYPE_HINTS = {
+    bool: "write true or false, without quotes",
+    int: "write a whole number without quotes, e.g. 4",
+    str: 'write a quoted string, e.g. "value"',
+}
 
 
 def convert_value(
@@ -465,17 +527,21 @@ def convert_value(
     args = typing.get_args(tp)
     if tp is bool:
         if not isinstance(raw, bool):
-            raise ConfigError(f"{key} must be true or false, not {raw!r}")
+            raise ConfigError(f"{key} must be true or false, not {show(raw)}", hint=_TYPE_HINTS[bool])
         return raw
     if tp is int:
         if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
-            raise ConfigError(f"{key} must be a non-negative integer, not {raw!r}")
+            raise ConfigError(f"{key} must be a non-negative integer, not {show(raw)}", hint=_TYPE_HINTS[int])
         return raw
     if tp is str:
         if not isinstance(raw, str):
-            raise ConfigError(f"{key} must be a string, not {raw!r}")
+            raise ConfigError(f"{key} must be a string, not {show(raw)}", hint=_TYPE_HINTS[str])
         if choices and raw not in choices:
-            raise ConfigError(f"{key} must be one of {', '.join(choices)}, not {raw!r}")
+            close = difflib.get_close_matches(raw, choices, n=1)
+            raise ConfigError(
+                f"{key} must be one of {', '.join(choices)}, not {show(raw)}",
+                hint=f"did you mean {close[0]!r}?" if close else f'write e.g. "{choices[0]}"',
+            )
         return raw
     if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
         item_tp = args[0]
@@ -487,32 +553,53 @@ def convert_value(
                 (str(k), convert_value(v_tp, v, f"{key}.{k}")) for k, v in raw.items()
             )
         if item_origin is tuple:
-            raise ConfigError(f"{key} must be a table, not {raw!r}")
+            raise ConfigError(
+                f"{key} must be a table, not {show(raw)}", hint=f"write it as a table: [{key.strip('[]')}] with key = value lines"
+            )
         if isinstance(raw, str):
-            raise ConfigError(f"{key} must be a list, not the string {raw!r}", hint=f'write {key.rsplit(".", 1)[-1]} = ["{raw}"]')
+            raise ConfigError(
+                f"{key} must be a list, not the string {show(raw)}",
+                hint=f'write {key.rsplit(".", 1)[-1]} = [{json.dumps(raw) if len(raw) <= 60 else show(raw)}]',
+            )
         if not isinstance(raw, list):
-            raise ConfigError(f"{key} must be a list, not {raw!r}")
+            example = '["a", "b"]' if item_tp is str else "[{ … }, { … }]"
+            raise ConfigError(f"{key} must be a list, not {show(raw)}", hint=f"write a list, e.g. {example}")
         return tuple(convert_value(item_tp, v, f"{key}[{i}]") for i, v in enumerate(raw))
     if isinstance(tp, type) and hasattr(tp, "__dataclass_fields__"):
         if not isinstance(raw, dict):
-            raise ConfigError(f"{key} must be a table, not {raw!r}")
+            raise ConfigError(
+                f"{key} must be a table, not {show(raw)}",
+                hint="write it as a table: { key = value, … } or under its own [header]",
+            )
         return tp(**parse_section(tp, raw, key))
-    raise ConfigError(f"{key} has an unsupported type")  # pragma: no cover - schema bug
+    raise ConfigError(f"{key} has an unsupported type", hint="report this at the project's issue tracker")  # pragma: no cover - schema bug
+
+
+def cpu_count() -> int:
+    """The CPUs this process may run on (its affinity mask where the platform has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+def effective_jobs(jobs: int) -> int:
+    """Worker processes for `jobs`: 0 means one per CPU; more workers than CPUs only cost memory."""
+    return min(jobs, cpu_count()) if jobs > 0 else cpu_count()
 
 
 def validate_config(config: Config) -> Config:
-    """Cross-field checks: codes in `severity`, tool names, severities."""
+    """Cross-field checks: codes in `severity`, tool names, severities, bounds."""
     for code, value in config.severity:
         if value not in ("error", "warning", "info"):
             raise ConfigError(
-                f"severity.{code} must be error, warning or info, not {value!r}",
+                f"severity.{code} must be error, warning or info, not {show(value)}",
                 hint="set e.g. RB101 = \"warning\" under [tool.reviewbot.severity]",
             )
     for tool in (*config.tools, *config.optional_tools):
         if tool not in KNOWN_TOOLS and tool != "none":
             close = difflib.get_close_matches(tool, KNOWN_TOOLS, n=1)
             raise ConfigError(
-                f"unknown tool {tool!r} in tools",
+                f"unknown tool {show(tool)} in tools",
                 hint=f"did you mean {close[0]!r}?" if close else f"choose from {', '.join(KNOWN_TOOLS)}",
             )
     for language in config.languages:
@@ -524,9 +611,24 @@ def validate_config(config: Config) -> Config:
             )
     if not 10 <= config.migrations.postgres_version <= 19:
         raise ConfigError(
-            f"migrations.postgres-version must be between 10 and 19, not {config.migrations.postgres_version}"
+            f"migrations.postgres-version must be between 10 and 19, not {config.migrations.postgres_version}",
+            hint="write the major version your database runs, e.g. postgres-version = 16",
         )
+    check_jobs(config.jobs, f"jobs in {config.source or 'the configuration'}", ConfigError)
+    for name in ("max_file_bytes", "file_timeout_seconds", "tool_timeout_seconds"):
+        if getattr(config, name) == 0:
+            key = name.replace("_", "-")
+            raise ConfigError(f"{key} must be positive", hint=f"remove {key} to use the default ({getattr(Config(), name)})")
     return config
+
+
+def check_jobs(jobs: int, name: str, error: type[ConfigError] | type[UsageError]) -> None:
+    """`jobs`/`-j`: 0 (one per CPU) up to MAX_JOBS."""
+    if not 0 <= jobs <= MAX_JOBS:
+        raise error(
+            f"{name} must be between 0 and {MAX_JOBS}, not {jobs}",
+            hint=f"0 means one worker per CPU ({cpu_count()} here); more workers than CPUs only use memory",
+        )
 
 
 def family_for_selector(selector: str) -> Family | None:

@@ -14,6 +14,7 @@ from reviewbot.analyzers.base import Analyzer, AnalyzerResult, NullProgress, Pro
 from reviewbot.config import KNOWN_TOOLS, LANGUAGES, Config, load_config, validate_config
 from reviewbot.core.changes import ChangeSet
 from reviewbot.core.findings import Finding
+from reviewbot.core.meta import MAX_MESSAGE_CHARS, bounded
 from reviewbot.core.redact import redact, redact_finding
 from reviewbot.errors import ToolError, UsageError
 from reviewbot.gate.gate import GateResult, apply_gate
@@ -213,8 +214,9 @@ def run(
     analyzers = build_analyzers(tools, config.languages, changes)
     results, notes = run_analyzers(changes, config, analyzers, progress or NullProgress())
     findings: list[Finding] = [f for r in results for f in r.findings]
-    # Secrets never reach any output (STYLE.md §7): masked once, here, for every format.
-    findings = [redact_finding(f) for f in dedupe(findings)]
+    # Secrets never reach any output (STYLE.md §7): masked once, here, for every format; then messages
+    # that quote input are bounded (after masking, so a cut never leaves half a secret unmasked).
+    findings = [_bounded(redact_finding(f)) for f in dedupe(findings)]
     tools_run = frozenset(r.name for r in results) | {"reviewbot"}
     report = None
     if trace is not None:
@@ -296,6 +298,13 @@ def _trace_json(report: TraceReport) -> dict[str, object]:
     from reviewbot.analyzers.trace.report import trace_json
 
     return trace_json(report)
+
+
+def _bounded(finding: Finding) -> Finding:
+    """A message quoting its input (a tool's line, a parser's complaint) stays readable in every output."""
+    if len(finding.message) <= MAX_MESSAGE_CHARS:
+        return finding
+    return finding.with_changes(message=bounded(finding.message))
 
 
 def dedupe(findings: list[Finding]) -> list[Finding]:

@@ -68,6 +68,7 @@ class SkipReason(StrEnum):
     MODE_ONLY = "mode-only"
     UNREADABLE = "unreadable"
     TOO_LARGE = "too-large"
+    SUBMODULE = "submodule"  # a gitlink: its commit changed, its files belong to another repository
 
 
 @dataclass(frozen=True, slots=True)

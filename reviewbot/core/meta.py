@@ -87,6 +87,16 @@ INTERNAL_ERROR = RuleInfo(
     examples=(Bad("", line=1), Good("amount_minor = 100\n")),
 )
 
+# A message may quote its input (a parser's complaint, a tool's line): a 1 MB unterminated string must
+# not become a 1 MB message in every output.
+MAX_MESSAGE_CHARS = 400
+
+
+def bounded(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """`text` cut to `limit` characters, ending with an ellipsis when cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 META_RULES: tuple[RuleInfo, ...] = (
     PARSE_ERROR,
     SUPPRESSION_WITHOUT_REASON,
@@ -106,7 +116,7 @@ def meta_finding(
         severity=info.severity,
         path=path,
         span=Span(max(line, 1), max(column, 1)),
-        message=message,
+        message=bounded(message),
         help=info.help,
         tool=tool,
     )

@@ -13,6 +13,7 @@ from reviewbot.errors import ConfigError
 from reviewbot.gate.texts import FileTexts
 
 BASELINE_SCHEMA = "reviewbot-baseline/1"
+REGENERATE = "regenerate it with `reviewbot baseline`"
 
 
 def fingerprint_all(findings: list[Finding], texts: FileTexts) -> list[Finding]:
@@ -24,7 +25,9 @@ def fingerprint_all(findings: list[Finding], texts: FileTexts) -> list[Finding]:
         key = (finding.rule, finding.path, code)
         occurrence = seen[key]
         seen[key] += 1
-        digest = hashlib.sha256(f"{finding.rule}\0{finding.path}\0{code}\0{occurrence}".encode()).hexdigest()
+        # surrogateescape: a file name that is not UTF-8 keeps its own bytes (and its own fingerprint).
+        text = f"{finding.rule}\0{finding.path}\0{code}\0{occurrence}"
+        digest = hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
         out.append(finding.with_changes(fingerprint=digest[:20]))
     return out
 
@@ -32,12 +35,19 @@ def fingerprint_all(findings: list[Finding], texts: FileTexts) -> list[Finding]:
 def load_baseline(path: Path) -> Counter[str]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError(f"cannot read baseline {path}: {err}") from err
+    except OSError as err:
+        raise ConfigError(
+            f"cannot read baseline {path}: {err.strerror or err}",
+            hint="check the file's permissions, or set `baseline` in [tool.reviewbot] to another file",
+        ) from err
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"baseline {path} is not UTF-8 JSON", hint=REGENERATE) from err
     except json.JSONDecodeError as err:
-        raise ConfigError(f"baseline {path} is not valid JSON: {err}", hint="regenerate it with `reviewbot baseline`") from err
+        raise ConfigError(f"baseline {path} is not valid JSON: {err}", hint=REGENERATE) from err
+    except RecursionError as err:  # json recurses per nesting level; a baseline is two levels deep
+        raise ConfigError(f"baseline {path} nests JSON too deeply to be a reviewbot baseline", hint=REGENERATE) from err
     if not isinstance(data, dict) or data.get("schema") != BASELINE_SCHEMA or not isinstance(data.get("findings"), list):
-        raise ConfigError(f"baseline {path} is not a reviewbot baseline", hint="regenerate it with `reviewbot baseline`")
+        raise ConfigError(f"baseline {path} is not a reviewbot baseline", hint=REGENERATE)
     counts: Counter[str] = Counter()
     for item in data["findings"]:
         if isinstance(item, dict) and isinstance(item.get("fingerprint"), str):

@@ -21,6 +21,12 @@ def _decode(data: bytes) -> str:
         return data.decode("latin-1")
 
 
+def _decode_diff(data: bytes) -> str:
+    """A diff's text: its structure is ASCII; a path or line that is not UTF-8 keeps its bytes as lone
+    surrogates, so the path still names the file on disk (os.fsdecode does the same)."""
+    return data.decode("utf-8", "surrogateescape")
+
+
 def _require_repo(root: Path) -> None:
     if not (root / ".git").exists():
         raise SourceError(
@@ -39,7 +45,7 @@ def collect_range(root: Path, base: str, head: str | None) -> ChangeSet:
         diff = git(root, *DIFF_ARGS, merge_base, head_sha)
     else:
         diff = git(root, *DIFF_ARGS, merge_base)
-    files, skipped = parse_diff(_decode(diff))
+    files, skipped = parse_diff(_decode_diff(diff))
     if head:
         blobs = read_blobs(root, head_sha, [f.path for f in files])
         files = [replace(f, text=_decode(blobs[f.path])) for f in files]
@@ -59,7 +65,7 @@ def collect_staged(root: Path) -> ChangeSet:
     has_head = git(root, "rev-parse", "--verify", "--quiet", "HEAD", check=False).strip() != b""
     against = "HEAD" if has_head else "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # git's empty tree
     diff = git(root, *DIFF_ARGS, "--cached", against)
-    files, skipped = parse_diff(_decode(diff))
+    files, skipped = parse_diff(_decode_diff(diff))
     blobs = read_blobs(root, "", [f.path for f in files])
     staged: list[FileChange] = [replace(f, text=_decode(blobs[f.path])) for f in files]
     return ChangeSet(

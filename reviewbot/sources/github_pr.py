@@ -44,9 +44,15 @@ def read_event(path: Path, repo: str | None = None) -> PullRequestRef:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as err:
-        raise SourceError(f"cannot read the event file {path}: {err}") from err
+        raise SourceError(
+            f"cannot read the event file {path}: {err}", hint="GITHUB_EVENT_PATH must name the runner's event file"
+        ) from err
     except json.JSONDecodeError as err:
-        raise SourceError(f"the event file {path} is not JSON: {err}") from err
+        raise SourceError(
+            f"the event file {path} is not JSON: {err}", hint="GITHUB_EVENT_PATH must name the runner's event file"
+        ) from err
+    except RecursionError as err:
+        raise SourceError(f"the event file {path} nests JSON too deeply", hint="pass --repo and --pr instead") from err
     pull = data.get("pull_request") if isinstance(data, dict) else None
     if not isinstance(pull, dict):
         raise SourceError(
@@ -60,7 +66,9 @@ def read_event(path: Path, repo: str | None = None) -> PullRequestRef:
     number = pull.get("number", data.get("number"))
     head_sha, base_sha = head.get("sha"), base.get("sha")
     if not isinstance(number, int) or not isinstance(head_sha, str) or not isinstance(base_sha, str):
-        raise SourceError(f"the event in {path} lacks the PR number or its head/base sha")
+        raise SourceError(
+            f"the event in {path} lacks the PR number or its head/base sha", hint="pass --repo and --pr instead"
+        )
     return PullRequestRef(
         repo=str(base_repo.get("full_name") or repo or ""),
         number=number,

@@ -47,7 +47,13 @@ def decode_migration(path: str, raw: bytes) -> tuple[str, ParseProblem | None]:
             f"not valid {name} (byte 0x{byte} on line {line}): {runner}; "
             "the file was checked with the byte replaced"
         )
-        return raw.decode(encoding, errors="replace"), ParseProblem(message, line)
+        try:
+            return raw.decode(encoding, errors="replace"), ParseProblem(message, line)
+        except UnicodeError:  # idna and its kind refuse the "replace" handler
+            return raw.decode("utf-8", errors="replace"), ParseProblem(message, line)
+    except UnicodeError as err:  # idna and its kind refuse bytes without saying where
+        message = f"cannot be decoded as {encoding} ({err}): {runner}; checked as UTF-8"
+        return raw.decode("utf-8", errors="replace"), ParseProblem(message, 1)
 
 
 def _python_encoding(raw: bytes) -> tuple[str, ParseProblem | None]:

@@ -12,9 +12,15 @@ from typing import TYPE_CHECKING
 from reviewbot.analyzers.base import AnalyzerResult, Progress
 from reviewbot.analyzers.migrations.files import MigrationFiles
 from reviewbot.analyzers.migrations.history import FolderHistory, Position, known_tables, with_known_types
-from reviewbot.analyzers.migrations.layout import Layout, detect_layout, is_unclaimed_sql
-from reviewbot.analyzers.migrations.model import Framework, Migration, OpKind, Runner
+from reviewbot.analyzers.migrations.layout import (
+    Layout,
+    detect_layout,
+    is_python_migration_path,
+    is_unclaimed_sql,
+)
+from reviewbot.analyzers.migrations.model import Framework, Migration, OpKind, ParseProblem, Runner
 from reviewbot.analyzers.migrations.notes import historical_note, layout_notes, unclaimed_note
+from reviewbot.analyzers.migrations.pycalls import parse_python
 from reviewbot.analyzers.migrations.rule import MigrationRule
 from reviewbot.analyzers.migrations.rules import MIGRATION_RULES
 from reviewbot.analyzers.migrations.runners import DBMATE_UP, Reader, RunnerFinder
@@ -157,6 +163,11 @@ class _Loaded:
     layout: Layout
 
 
+def _python_problem(text: str) -> ParseProblem | None:
+    parsed = parse_python(text)
+    return parsed if isinstance(parsed, ParseProblem) else None
+
+
 class MigrationAnalyzer:
     """The RB4xx migration gate (and RB108) over SQL, Alembic and Django migrations."""
 
@@ -185,6 +196,12 @@ class MigrationAnalyzer:
             if layout is None:
                 if is_unclaimed_sql(change.path, config.migrations, finder):
                     unclaimed.append(change.path)
+                elif is_python_migration_path(change.path, config):
+                    # The Python rules skip this file as a migration; one that does not parse (its
+                    # upgrade() lost to a syntax error) is still a file nobody checked: RB901.
+                    problem = decode_problem or _python_problem(text)
+                    if problem is not None:
+                        findings.append(meta_finding(PARSE_ERROR, change.path, problem.message, problem.line, problem.column))
                 continue
             if field_history is None:
                 from reviewbot.analyzers.migrations.django import FieldHistory

@@ -10,10 +10,11 @@ files in which some rule reported something.
 from __future__ import annotations
 
 import ast
+import io
 import os
 import time
+import tokenize
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,10 +26,11 @@ from reviewbot.analyzers.migrations.layout import is_python_migration_path
 from reviewbot.analyzers.python.names import NODE_FIELDS, WALKED_NODE_TYPES, collect_imports, node_fields
 from reviewbot.analyzers.python.rule import FileContext, PythonRule, Report
 from reviewbot.analyzers.python.rules import RULES
-from reviewbot.config import Config
+from reviewbot.analyzers.workers import Lost, WorkerPool
+from reviewbot.config import Config, effective_jobs
 from reviewbot.core.changes import ChangeSet, FileChange
 from reviewbot.core.findings import Finding, Fix, Span
-from reviewbot.core.meta import INTERNAL_ERROR, PARSE_ERROR, meta_finding
+from reviewbot.core.meta import INTERNAL_ERROR, PARSE_ERROR, bounded, meta_finding
 
 _PYTHON_SUFFIXES = (".py", ".pyi")
 
@@ -92,6 +94,9 @@ def walk(module: cst.Module, ctx: FileContext, rules: Sequence[PythonRule]) -> N
 class FileJob:
     path: str
     text: str | None
+    # Where a finding about the whole file goes (too large, lost): the first line the change added, so
+    # that in `diff` modes a changed file that could not be checked fails the gate.
+    first_line: int = 1
 
 
 def _read_source(root: str, job: FileJob) -> bytes:
@@ -116,37 +121,102 @@ def _active_rules(
     return active
 
 
+# A physical line longer than this may hide an expression thousands of levels deep (`x = a.b.b.b…`),
+# which libcst parses in time quadratic in the depth; such files are measured with CPython's parser
+# first. Hand-written code stays far below both numbers (10,136 files of pretix, stripe, the standard
+# library and our dependencies: longest lines in the hundreds of bytes, deepest syntax tree 63 levels).
+LONG_LINE_BYTES = 4096
+MAX_SYNTAX_DEPTH = 1000
+
+
 def analyze_source(
     path: str,
     source: bytes,
     config: Config,
     rule_types: Sequence[type[PythonRule]] = RULES,
 ) -> list[Finding]:
-    """All findings of the active rules on one file's bytes; a parse failure is RB901."""
+    """All findings of the active rules on one file's bytes; a file that cannot be parsed is RB901."""
+    try:
+        text = _decode(source)
+    except _Unparsable as err:
+        return [meta_finding(PARSE_ERROR, path, f"cannot parse: {err.message}", err.line, 1)]
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as err:
         line, column, message = _syntax_error_location(source, err)
         return [meta_finding(PARSE_ERROR, path, f"cannot parse: {message}", line, column)]
-    except (UnicodeDecodeError, SyntaxError, ValueError) as err:
+    except (UnicodeError, LookupError, SyntaxError, ValueError) as err:
         return [meta_finding(PARSE_ERROR, path, f"cannot parse: {err}", 1, 1)]
-    # Decoding the bytes is cheap; `module.code` would re-generate the whole file (about a parse).
-    text = source.decode(module.encoding, errors="replace")
+    except (RecursionError, MemoryError):
+        return [meta_finding(PARSE_ERROR, path, "cannot parse: the file is nested too deeply for the parser", 1, 1)]
     is_test = config.is_test_path(path)
     active = _active_rules(path, text, config, is_test, rule_types)
     if not active:
         return []
     ctx = FileContext(path=path, config=config, source=text, module=module, is_test=is_test)
-    ctx.imports = collect_imports(module)
-    rules = [rule_type(ctx) for rule_type in active]
     try:
+        ctx.imports = collect_imports(module)
+        rules = [rule_type(ctx) for rule_type in active]
         walk(module, ctx, rules)
+        if not ctx.reports:
+            return []
+        return _resolve(path, module, ctx.reports, {r.code: r for r in active})
+    except RecursionError:
+        # Only in-process: worker processes (the analyzer's path) run with a deep stack.
+        return [meta_finding(PARSE_ERROR, path, "not analysed: the file is nested too deeply to walk in this process", 1, 1)]
     # Per-file isolation (STYLE.md §7): a crashing rule becomes RB905 on this file, the run goes on.
     except Exception as err:  # noqa: BLE001
         return [meta_finding(INTERNAL_ERROR, path, f"a rule crashed on this file: {type(err).__name__}: {err}", 1, 1)]
-    if not ctx.reports:
-        return []
-    return _resolve(path, module, ctx.reports, {r.code: r for r in active})
+
+
+class _Unparsable(Exception):
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+def _decode(source: bytes) -> str:
+    """The file's text, or _Unparsable when the bytes cannot be handed to libcst: a coding cookie
+    naming a codec that does not decode text (rot13, hex, zlib, idna…), bytes its codec rejects, or
+    an expression too deep to parse in bounded time."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
+    except SyntaxError as err:  # an unknown codec, or a cookie that contradicts a BOM
+        raise _Unparsable(1, err.msg) from err
+    try:
+        # Decoding here is cheap; `module.code` would re-generate the whole file (about a parse).
+        text = source.decode(encoding)
+    except LookupError as err:
+        raise _Unparsable(1, f"the coding cookie names {encoding!r}, which is not a text encoding") from err
+    except UnicodeDecodeError as err:
+        line = source.count(b"\n", 0, err.start) + 1
+        raise _Unparsable(line, f"the file is not valid {encoding}: {err.reason} at byte {err.start}") from err
+    except UnicodeError as err:
+        raise _Unparsable(1, f"the coding cookie names {encoding!r}, which cannot decode a Python file") from err
+    if max(map(len, source.splitlines()), default=0) > LONG_LINE_BYTES:
+        deep_at = _too_deep(source)
+        if deep_at is not None:
+            raise _Unparsable(deep_at, f"an expression is nested more than {MAX_SYNTAX_DEPTH} levels deep")
+    return text
+
+
+def _too_deep(source: bytes) -> int | None:
+    """The line of a syntax tree deeper than MAX_SYNTAX_DEPTH (by CPython's parser), or None."""
+    try:
+        tree = ast.parse(source)
+    except (RecursionError, MemoryError):  # past CPython's own limits: deeper than we accept
+        return 1
+    except (SyntaxError, ValueError):  # libcst reports the syntax error
+        return None
+    stack: list[tuple[ast.AST, int, int]] = [(tree, 1, 1)]
+    while stack:
+        node, depth, line = stack.pop()
+        line = getattr(node, "lineno", line)
+        if depth > MAX_SYNTAX_DEPTH:
+            return line
+        stack.extend((child, depth + 1, line) for child in ast.iter_child_nodes(node))
+    return None
 
 
 def _syntax_error_location(source: bytes, err: cst.ParserSyntaxError) -> tuple[int, int, str]:
@@ -155,10 +225,10 @@ def _syntax_error_location(source: bytes, err: cst.ParserSyntaxError) -> tuple[i
         ast.parse(source)
     except SyntaxError as syntax:
         if syntax.lineno:
-            return syntax.lineno, syntax.offset or 1, syntax.msg
-    except ValueError:  # source with NUL bytes
+            return syntax.lineno, syntax.offset or 1, bounded(syntax.msg)
+    except (ValueError, RecursionError, MemoryError):  # NUL bytes; nesting beyond CPython's limits
         pass
-    return err.editor_line, err.editor_column, err.message
+    return err.editor_line, err.editor_column, bounded(err.message)
 
 
 def _resolve(
@@ -201,10 +271,6 @@ def _resolve(
 
 _WORKER_STATE: dict[str, object] = {}
 
-# Below this much source a process pool costs more (start-up, imports) than it saves: libcst
-# parses about 1 MB of Python per second per core (saleor: 2 MB in 2.4 s), a worker costs ~0.3 s to start.
-MIN_BYTES_FOR_POOL = 600_000
-
 
 def _init_worker(root: str, config: Config) -> None:
     _WORKER_STATE["root"] = root
@@ -220,23 +286,31 @@ def _run_job(job: FileJob) -> list[Finding]:
 
 def _run_one(root: str, config: Config, job: FileJob) -> list[Finding]:
     try:
+        size = len(job.text.encode("utf-8", "surrogateescape")) if job.text is not None else (
+            os.path.getsize(os.path.join(root, job.path))
+        )
+        if size > config.max_file_bytes:
+            return [_too_large(job.path, size, config.max_file_bytes, job.first_line)]
         source = _read_source(root, job)
     except OSError as err:
-        return [meta_finding(PARSE_ERROR, job.path, f"cannot read: {err.strerror}", 1, 1)]
+        return [meta_finding(PARSE_ERROR, job.path, f"cannot read: {err.strerror or err}", 1, 1)]
     return analyze_source(job.path, source, config)
 
 
-def _source_bytes(root: str, jobs: list[FileJob]) -> int:
-    total = 0
-    for job in jobs:
-        if job.text is not None:
-            total += len(job.text)
-        else:
-            try:
-                total += os.path.getsize(os.path.join(root, job.path))
-            except OSError:
-                continue  # reported as unreadable when the job runs
-    return total
+def _too_large(path: str, size: int, limit: int, line: int) -> Finding:
+    # libcst holds about 500 bytes per byte of source while it parses (a 3 MB file peaked at 1.4 GB).
+    return meta_finding(
+        PARSE_ERROR,
+        path,
+        f"not analysed: the file is {_megabytes(size)}, over max-file-bytes ({_megabytes(limit)}); "
+        "raise max-file-bytes in [tool.reviewbot] or exclude the file",
+        line,
+        1,
+    )
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_048_576:.1f} MiB" if size >= 104_858 else f"{size:,} bytes"
 
 
 def python_files(changes: ChangeSet, config: Config) -> list[FileChange]:
@@ -250,27 +324,33 @@ def python_files(changes: ChangeSet, config: Config) -> list[FileChange]:
 
 
 class PythonAnalyzer:
-    """reviewbot's own Python rules (RB1xx, RB2xx, RB3xx, RB5xx, RB7xx)."""
+    """reviewbot's own Python rules (RB1xx, RB2xx, RB3xx, RB5xx, RB7xx).
+
+    Files are parsed in supervised worker processes (analyzers/workers.py), even a single file: a fork
+    costs about 10 ms, and a file that crashes or hangs the native parser then costs only itself.
+    """
 
     name = "reviewbot"
 
     def analyze(self, changes: ChangeSet, config: Config, progress: Progress) -> AnalyzerResult:
         started = time.perf_counter()
-        jobs = [FileJob(f.path, f.text) for f in python_files(changes, config)]
+        jobs = [
+            FileJob(f.path, f.text, 1 if f.is_whole else min(f.added_lines, default=1))
+            for f in python_files(changes, config)
+        ]
         findings: list[Finding] = []
-        workers = config.jobs or (os.cpu_count() or 1)
-        if workers > 1 and len(jobs) > 1 and _source_bytes(changes.root, jobs) >= MIN_BYTES_FOR_POOL:
-            chunk = max(1, len(jobs) // (workers * 8))
-            with ProcessPoolExecutor(
-                max_workers=workers, initializer=_init_worker, initargs=(changes.root, config)
+        workers = min(effective_jobs(config.jobs), len(jobs))
+        if jobs:
+            with WorkerPool(
+                workers, _run_job, config.file_timeout_seconds, initializer=_init_worker, initargs=(changes.root, config)
             ) as pool:
-                for done, result in enumerate(pool.map(_run_job, jobs, chunksize=chunk), start=1):
-                    findings.extend(result)
+                for done, (index, outcome) in enumerate(pool.map(jobs), start=1):
+                    if isinstance(outcome, Lost):
+                        job = jobs[index]
+                        findings.append(meta_finding(PARSE_ERROR, job.path, f"not analysed: {outcome.reason}", job.first_line))
+                    else:
+                        findings.extend(outcome)
                     progress.advance("python", done, len(jobs))
-        else:
-            for done, job in enumerate(jobs, start=1):
-                findings.extend(_run_one(changes.root, config, job))
-                progress.advance("python", done, len(jobs))
         return AnalyzerResult(
             name=self.name,
             findings=tuple(findings),

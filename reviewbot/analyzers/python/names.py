@@ -111,10 +111,19 @@ def keyword_arg(call: cst.Call, name: str) -> cst.Arg | None:
     return None
 
 
+def literal_value(node: cst.SimpleString) -> str | bytes | None:
+    """The value of a string literal; None for one CPython refuses though libcst parses it (a NUL
+    byte, an unknown `\\N{...}` name): `evaluated_value` would raise and crash the rule (issue #15)."""
+    try:
+        return node.evaluated_value
+    except (SyntaxError, ValueError, MemoryError):
+        return None
+
+
 def string_value(node: cst.BaseExpression) -> str | None:
     """The value of a plain or concatenated string literal, else None (f-strings excluded)."""
     if isinstance(node, cst.SimpleString):
-        value = node.evaluated_value
+        value = literal_value(node)
         return value if isinstance(value, str) else None
     if isinstance(node, cst.ConcatenatedString):
         left = string_value(node.left)

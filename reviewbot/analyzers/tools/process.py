@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from reviewbot.analyzers import processes
 from reviewbot.core.changes import FileChange
 from reviewbot.errors import ToolError
 
@@ -45,19 +46,27 @@ def run_tool(
     started = time.perf_counter()
     full_env = {**os.environ, **(env or {})}
     try:
-        # An argument list built by the adapters; never a shell.
-        done = subprocess.run(
+        # An argument list built by the adapters; never a shell. Tracked, so an interrupt stops it.
+        with subprocess.Popen(
             list(argv),
             cwd=str(cwd),
             env=full_env,
-            input=stdin,
-            capture_output=True,
+            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
             encoding="utf-8",
             errors="replace",
-            timeout=timeout_seconds,
-            check=False,
-        )
+        ) as child:
+            processes.track(child)
+            try:
+                stdout, stderr = child.communicate(stdin, timeout=timeout_seconds)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.communicate()
+                raise
+            finally:
+                processes.untrack(child)
     except FileNotFoundError as err:
         raise ToolError(f"{tool} is not installed: cannot run {argv[0]!r}", hint=install_hint) from err
     except PermissionError as err:
@@ -70,9 +79,9 @@ def run_tool(
     return ToolRun(
         tool=tool,
         argv=tuple(argv),
-        exit_code=done.returncode,
-        stdout=done.stdout,
-        stderr=done.stderr,
+        exit_code=child.returncode,
+        stdout=stdout,
+        stderr=stderr,
         seconds=time.perf_counter() - started,
     )
 

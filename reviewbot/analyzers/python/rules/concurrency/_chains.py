@@ -7,7 +7,7 @@ from enum import StrEnum
 
 import libcst as cst
 
-from reviewbot.analyzers.python.names import dotted_name, iter_descendants
+from reviewbot.analyzers.python.names import dotted_name, iter_descendants, literal_value
 from reviewbot.config import split_words
 
 # Entities whose status is a payment state machine; the words of a table, model or variable name.
@@ -249,7 +249,7 @@ def mentions_status(node: cst.CSTNode) -> bool:
         if isinstance(sub, cst.Arg) and sub.keyword is not None and is_status_name(sub.keyword.value.split("__")[0]):
             return True
         if isinstance(sub, cst.SimpleString):
-            value = sub.evaluated_value
+            value = literal_value(sub)
             if isinstance(value, str) and is_status_name(value.split("__")[0]):
                 return True
     return False
@@ -263,7 +263,7 @@ def mentions_any(node: cst.CSTNode, names: set[str]) -> bool:
         if isinstance(sub, cst.Arg) and sub.keyword is not None and sub.keyword.value.split("__")[0] in names:
             return True
         if isinstance(sub, cst.SimpleString):
-            value = sub.evaluated_value
+            value = literal_value(sub)
             if isinstance(value, str) and value.split("__")[0] in names:
                 return True
     return False

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from reviewbot.analyzers.python.names import literal_value
 from reviewbot.analyzers.python.rules.concurrency._chains import segments
 
 _UPDATE_CONDITIONS = frozenset({"filter", "filter_by", "where", "exclude", "get"})
@@ -65,7 +66,7 @@ def _arg_name(call: cst.Call | None) -> str:
 
 def _key_name(key: cst.BaseExpression) -> str:
     if isinstance(key, cst.SimpleString):
-        value = key.evaluated_value
+        value = literal_value(key)
         return value if isinstance(value, str) else ""
     if isinstance(key, cst.Attribute):
         return key.attr.value

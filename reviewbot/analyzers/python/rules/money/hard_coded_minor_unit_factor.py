@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from reviewbot.analyzers.python.names import call_chain, iter_descendants
+from reviewbot.analyzers.python.names import call_chain, iter_descendants, literal_value
 from reviewbot.analyzers.python.rule import PythonRule
 from reviewbot.analyzers.python.rules.money.flow import Flow
 from reviewbot.analyzers.python.rules.money.reach import Tracer
@@ -229,7 +229,7 @@ def _is_hundred(node: cst.BaseExpression, imports: dict[str, str]) -> bool:
     if isinstance(node, cst.Call) and is_decimal_constructor(node.func, imports) and len(node.args) == 1:
         arg = node.args[0].value
         if isinstance(arg, cst.SimpleString):
-            return arg.evaluated_value in ("100", "100.0", "1E+2", "1e2")
+            return literal_value(arg) in ("100", "100.0", "1E+2", "1e2")
         return _is_hundred(arg, imports)
     return False
 
@@ -244,7 +244,7 @@ def _pins_currency(comparison: cst.Comparison) -> bool:
 
 def _is_currency_code(node: cst.BaseExpression) -> bool:
     if isinstance(node, cst.SimpleString):
-        value = node.evaluated_value
+        value = literal_value(node)
         return isinstance(value, str) and len(value) == 3 and value.isalpha()
     if isinstance(node, cst.Tuple | cst.List | cst.Set):
         return bool(node.elements) and all(_is_currency_code(e.value) for e in node.elements)

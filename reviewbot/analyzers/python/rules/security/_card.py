@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from reviewbot.analyzers.python.names import call_chain
+from reviewbot.analyzers.python.names import call_chain, literal_value
 from reviewbot.config import split_words
 
 # Safe to log under PCI DSS 3.4: truncated or tokenised forms, and card metadata.
@@ -100,7 +100,7 @@ def _is_safe_name(name: str) -> bool:
 
 def _literal(node: cst.BaseExpression) -> str | None:
     if isinstance(node, cst.SimpleString):
-        value = node.evaluated_value
+        value = literal_value(node)
         return value if isinstance(value, str) else None
     return None
 
@@ -124,11 +124,19 @@ def _subscript(node: cst.Subscript) -> str | None:
     return find_card_data(node.value)
 
 
+def _integer(node: cst.Integer) -> int:
+    """`0x10`, `1_000`; a literal past CPython's digit limit counts as too large to be a short slice."""
+    try:
+        return int(node.value, 0)
+    except ValueError:
+        return MAX_SAFE_SLICE + 1
+
+
 def _is_short_slice(index: cst.Slice) -> bool:
     bounds = [b for b in (index.lower, index.upper) if b is not None]
     for bound in bounds:
         value = bound.expression if isinstance(bound, cst.UnaryOperation) else bound
-        if not isinstance(value, cst.Integer) or int(value.value) > MAX_SAFE_SLICE:
+        if not isinstance(value, cst.Integer) or _integer(value) > MAX_SAFE_SLICE:
             return False
     return bool(bounds)
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from reviewbot.analyzers.python.names import string_value
+from reviewbot.analyzers.python.names import literal_value, string_value
 from reviewbot.analyzers.python.rule import PythonRule
 from reviewbot.config import split_words
 from reviewbot.core.findings import Confidence, Severity
@@ -124,7 +124,9 @@ class LiveSecretInCode(PythonRule):
     )
 
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
-        value = node.evaluated_value
+        value = literal_value(node)
+        if value is None:
+            return
         text = value if isinstance(value, str) else value.decode("latin-1")
         self._check_text(node, text)
 

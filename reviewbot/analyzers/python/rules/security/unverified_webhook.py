@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from reviewbot.analyzers.python.names import call_chain, iter_descendants, string_value
+from reviewbot.analyzers.python.names import call_chain, iter_descendants, literal_value, string_value
 from reviewbot.analyzers.python.rule import FileContext, PythonRule
 from reviewbot.analyzers.python.rules.security._webhook_flow import Tracer, is_verifying_name
 from reviewbot.config import split_words
@@ -199,7 +199,7 @@ def stripe_webhook():
         self._tracer: Tracer | None = None
 
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
-        value = node.evaluated_value
+        value = literal_value(node)
         if isinstance(value, str) and len(value) < 40 and "signature" in value.lower():
             function = self.ctx.enclosing_function()
             if function is not None:

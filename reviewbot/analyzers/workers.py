@@ -1,0 +1,274 @@
+"""Per-file work in supervised worker processes: a crash, a hang or an interrupt costs one file, not the run.
+
+libcst's native parser recurses on the C stack: a 16 KB `x = a.b.b.b…` line or an 8,000-term `and`
+chain overflows an 8 MB stack and the process dies with SIGSEGV (issue #15). No `except` can catch
+that, so each file is parsed in a worker process that the parent watches:
+
+- a worker that dies (a signal, an abort in native code) costs only the file it held, which comes back
+  as `Lost`; a fresh worker takes the remaining files;
+- a file that runs past its time budget has its worker killed, and comes back as `Lost`;
+- workers run their jobs on a thread with a large stack and a high recursion limit, so a deeply nested
+  but legitimate file is analysed rather than lost;
+- workers never see SIGINT (it is blocked before they start): the parent stops them, so a Ctrl-C never
+  prints a worker's traceback.
+
+On Linux workers are forked from a fork server: a single-threaded process started once per run with
+the engine imported, so a worker costs a fork (about 10 ms) yet never inherits a lock that one of the
+parent's threads held at the moment of the fork (a plain fork did: a worker that then imported a codec
+waited forever on the import lock another analyzer's thread had held). Elsewhere workers are spawned.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from multiprocessing.context import ForkServerContext, SpawnContext
+from multiprocessing.process import BaseProcess
+from typing import Generic, TypeVar
+
+from reviewbot.analyzers import processes
+
+JobT = TypeVar("JobT")
+ResultT = TypeVar("ResultT")
+
+# Address space reserved for the job thread; only the pages a deep file touches are ever used.
+WORKER_STACK_BYTES = 512 * 1024 * 1024
+# libcst's visitors and our rules recurse a few Python frames per nesting level; 100k frames stay well
+# inside the stack above (each costs at most a few KB of C stack).
+WORKER_RECURSION_LIMIT = 100_000
+STOP_GRACE_SECONDS = 1.0  # how long a worker may take to leave after being told to
+ORPHAN_CHECK_SECONDS = 0.5
+MAX_FAILED_STARTS = 3  # workers that die before taking any job: something is wrong with the platform
+
+
+@dataclass(frozen=True, slots=True)
+class Lost:
+    """A job that produced no result: its worker died, or it ran out of time."""
+
+    reason: str
+
+
+Context = ForkServerContext | SpawnContext
+
+
+# Imported once in the fork server, so that each worker forked from it starts with them loaded.
+FORKSERVER_PRELOAD = ("reviewbot.analyzers.python.engine",)
+
+
+def pool_context() -> Context:
+    """A fork server where there is one (Linux), spawn elsewhere."""
+    if sys.platform.startswith("linux"):
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(list(FORKSERVER_PRELOAD))
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+def _no_setup() -> None:
+    """The default worker set-up (a module-level function: spawned workers receive it pickled)."""
+
+
+def _serve(
+    conn: Connection,
+    initializer: Callable[..., object],
+    initargs: tuple[object, ...],
+    run: Callable[[JobT], ResultT],
+) -> None:
+    """A worker's main: set up, then run jobs on a large-stack thread until told to stop."""
+    if hasattr(signal, "SIGINT"):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops us; never a traceback here
+    initializer(*initargs)
+    try:
+        threading.stack_size(WORKER_STACK_BYTES)
+    except (ValueError, RuntimeError):  # a platform that caps thread stacks: keep its default
+        pass
+    sys.setrecursionlimit(WORKER_RECURSION_LIMIT)
+    thread = threading.Thread(target=_loop, args=(conn, run), name="reviewbot-job", daemon=True)
+    thread.start()
+    # An orphan never outlives its run: a forked sibling may hold this worker's pipe open, so the
+    # parent's exit is not always an EOF here; a changed parent pid is.
+    parent = os.getppid()
+    while thread.is_alive():
+        thread.join(ORPHAN_CHECK_SECONDS)
+        if os.getppid() != parent:
+            os._exit(0)
+
+
+def _loop(conn: Connection, run: Callable[[JobT], ResultT]) -> None:
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):  # the parent has gone
+            return
+        if message is None:
+            return
+        index, job = message
+        outcome: object
+        # Per-file isolation (STYLE.md §7): whatever `run` raises costs this job only.
+        try:
+            outcome = run(job)
+        except Exception as err:  # noqa: BLE001
+            outcome = Lost(f"{type(err).__name__}: {err}")
+        try:
+            conn.send((index, outcome))
+        except (OSError, ValueError):  # the parent has gone
+            return
+
+
+class _Worker:
+    def __init__(self, process: BaseProcess, conn: Connection) -> None:
+        self.process = process
+        self.conn = conn
+        self.index: int | None = None  # the job it holds
+        self.deadline = 0.0
+
+
+def describe_exit(exitcode: int | None) -> str:
+    """`was killed by SIGSEGV` / `exited with status 1`."""
+    if exitcode is None:
+        return "stopped answering"
+    if exitcode < 0:
+        try:
+            return f"was killed by {signal.Signals(-exitcode).name}"
+        except ValueError:
+            return f"was killed by signal {-exitcode}"
+    return f"exited with status {exitcode}"
+
+
+class WorkerPool(Generic[JobT, ResultT]):
+    """`size` supervised workers, each running `run(job)` on one job at a time."""
+
+    def __init__(
+        self,
+        size: int,
+        run: Callable[[JobT], ResultT],
+        timeout_seconds: float,
+        initializer: Callable[..., object] = _no_setup,
+        initargs: tuple[object, ...] = (),
+        context: Context | None = None,
+    ) -> None:
+        self.size = max(1, size)
+        self.run_job = run
+        self.timeout_seconds = timeout_seconds
+        self.initializer = initializer
+        self.initargs = initargs
+        self.context = context or pool_context()
+        self.workers: list[_Worker] = []
+        self.restarts = 0
+
+    def __enter__(self) -> WorkerPool[JobT, ResultT]:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _start(self) -> _Worker:
+        parent, child = self.context.Pipe(duplex=True)
+        process = self.context.Process(
+            target=_serve, args=(child, self.initializer, self.initargs, self.run_job), daemon=True
+        )
+        # A worker starts with SIGINT blocked (the mask is inherited through fork and exec), so a
+        # Ctrl-C that reaches the process group before the worker ignores it cannot raise in it.
+        blocked = hasattr(signal, "pthread_sigmask")
+        if blocked:
+            previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            process.start()
+        finally:
+            if blocked:
+                signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        child.close()
+        processes.track(process)
+        worker = _Worker(process, parent)
+        self.workers.append(worker)
+        return worker
+
+    def _retire(self, worker: _Worker) -> None:
+        """Kill a worker (dead, hung or no longer needed) and forget it."""
+        if worker.process.is_alive():
+            worker.process.kill()
+        worker.process.join(STOP_GRACE_SECONDS)
+        processes.untrack(worker.process)
+        worker.conn.close()
+        self.workers.remove(worker)
+
+    def map(self, jobs: Sequence[JobT]) -> Iterator[tuple[int, ResultT | Lost]]:
+        """(index into `jobs`, its result or Lost), in the order jobs finish."""
+        queue = deque(range(len(jobs)))
+        while len(self.workers) < min(self.size, len(jobs)):
+            self._start()
+        failed_starts = 0
+        while queue or any(w.index is not None for w in self.workers):
+            for worker in list(self.workers):
+                if worker.index is not None or not queue:
+                    continue
+                index = queue.popleft()
+                try:
+                    worker.conn.send((index, jobs[index]))
+                except (OSError, ValueError):  # it died between jobs: put the job back, replace it
+                    queue.appendleft(index)
+                    self._retire(worker)
+                    failed_starts += 1
+                    if failed_starts > MAX_FAILED_STARTS:
+                        while queue:
+                            yield queue.popleft(), Lost("worker processes could not be started")
+                        return
+                    self._start()
+                    continue
+                worker.index = index
+                worker.deadline = time.monotonic() + self.timeout_seconds
+            busy = [w for w in self.workers if w.index is not None]
+            if not busy:
+                continue
+            wait_for = max(0.0, min(w.deadline for w in busy) - time.monotonic())
+            ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=wait_for))
+            for worker in busy:
+                assert worker.index is not None  # busy
+                index = worker.index
+                outcome: ResultT | Lost | None = None
+                if worker.conn in ready:
+                    try:
+                        got_index, result = worker.conn.recv()
+                    except (EOFError, OSError):  # it died while answering
+                        worker.process.join(STOP_GRACE_SECONDS)
+                        outcome = Lost(f"the worker process {describe_exit(worker.process.exitcode)}")
+                    else:
+                        assert got_index == index  # one job in flight per worker
+                        outcome = result
+                        worker.index = None
+                elif worker.process.sentinel in ready:
+                    worker.process.join(STOP_GRACE_SECONDS)
+                    outcome = Lost(f"the worker process {describe_exit(worker.process.exitcode)}")
+                elif time.monotonic() >= worker.deadline:
+                    outcome = Lost(f"it took longer than {self.timeout_seconds:g} s (file-timeout-seconds)")
+                if outcome is None:
+                    continue
+                if worker.index is not None:  # lost: replace the worker if work remains
+                    worker.index = None
+                    self._retire(worker)
+                    self.restarts += 1
+                    if queue:
+                        self._start()
+                yield index, outcome
+
+    def close(self) -> None:
+        """Tell idle workers to leave; kill the rest."""
+        for worker in self.workers:
+            if worker.index is None:
+                try:
+                    worker.conn.send(None)
+                except (OSError, ValueError):
+                    continue
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
+        for worker in list(self.workers):
+            if worker.index is None:
+                worker.process.join(max(0.0, deadline - time.monotonic()))
+            self._retire(worker)
