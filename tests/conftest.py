@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +24,31 @@ GIT_ENV = {
     "GIT_COMMITTER_EMAIL": "dana@example.com",
     "GIT_CONFIG_NOSYSTEM": "1",
 }
+
+
+# TypeScript projects whose real compiler the tests run: their node_modules come from the npm registry.
+NPM_PROJECTS = (REPO_ROOT / "fixtures" / "platform" / "api", REPO_ROOT / "tests" / "fixtures_tools" / "tsgo")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def npm_installed() -> None:
+    """`npm ci` in each TypeScript project that has no node_modules yet, once, so that the README's test
+    command works on a fresh clone (.ci/run runs it before the tests). A failure here is reported by the
+    tests that need tsc, with how to fix it."""
+    npm = shutil.which("npm")
+    if npm is None:
+        return
+    for project in NPM_PROJECTS:
+        if (project / "node_modules" / ".bin").is_dir():
+            continue
+        with open(project / "package-lock.json", "rb") as lock:  # one installer at a time (parallel runs)
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                if not (project / "node_modules" / ".bin").is_dir():
+                    subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=project,
+                                   capture_output=True, timeout=600, check=False)
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def git(repo: Path, *args: str) -> str:

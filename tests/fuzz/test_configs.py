@@ -78,5 +78,5 @@ def test_jobs_beyond_the_bound_is_a_usage_error_with_a_hint(tmp_path, jobs):
 
 def test_jobs_zero_means_one_worker_per_cpu_on_the_command_line_as_in_the_config(tmp_path):
     write(tmp_path, "payments/refund.py", b"amount: float = 1.0\n")
-    run = run_cli(["audit", ".", "--tools", "none", "--format", "json", "-q", "-j", "0"], tmp_path)
+    run = run_cli(["audit", ".", "--tools", "none", "--min-confidence", "medium", "--format", "json", "-q", "-j", "0"], tmp_path)
     assert run.exit_code == 1 and run.rules_on("payments/refund.py") == {"RB101"}

@@ -115,7 +115,7 @@ def test_a_file_that_runs_past_file_timeout_seconds_is_reported_and_the_run_goes
 def test_a_file_whose_name_is_not_utf8_is_reported_in_every_format(tmp_path, fmt):
     write(tmp_path, CANARY_PATH, CANARY_SOURCE.encode())
     write(tmp_path, b"payments/caf\xe9.py", MONEY_FLOAT)
-    run = run_cli(["audit", ".", "--tools", "none", "--format", fmt, "-q"], tmp_path)
+    run = run_cli(["audit", ".", "--tools", "none", "--min-confidence", "medium", "--format", fmt, "-q"], tmp_path)
     assert run.exit_code == 1, run.stderr
     assert "internal error" not in run.stderr
     if fmt == "json":
@@ -131,7 +131,7 @@ def test_a_file_whose_name_is_not_utf8_is_reported_in_every_format(tmp_path, fmt
 def test_writing_a_report_for_a_non_utf8_file_name_to_a_file_works(tmp_path):
     write(tmp_path, b"payments/caf\xe9.py", MONEY_FLOAT)
     out = tmp_path / "report.json"
-    run = run_cli(["audit", ".", "--tools", "none", "--format", "json", "-q", "-o", str(out)], tmp_path)
+    run = run_cli(["audit", ".", "--tools", "none", "--min-confidence", "medium", "--format", "json", "-q", "-o", str(out)], tmp_path)
     assert run.exit_code == 1, run.stderr
     assert json.loads(out.read_text(encoding="utf-8"))["findings"][0]["path"] == "payments/caf\udce9.py"
 

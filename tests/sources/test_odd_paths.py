@@ -47,14 +47,14 @@ def _rb101_paths(result) -> set[str]:
 def test_staged_files_with_odd_names_are_checked(repo, cli):
     expected = _quoted_repo(repo)
     repo.git("add", "-A")
-    assert _rb101_paths(cli(["diff", "--staged", "--tools", "none", "--format", "json"], repo.path)) == expected
+    assert _rb101_paths(cli(["diff", "--staged", "--tools", "none", "--min-confidence", "medium", "--format", "json"], repo.path)) == expected
 
 
 def test_a_range_with_odd_names_is_checked_with_head_and_against_the_working_tree(repo, cli):
     expected = _quoted_repo(repo)
     repo.commit("odd names")
     for args in (["--base", "HEAD~1", "--head", "HEAD"], ["--base", "HEAD~1"]):
-        assert _rb101_paths(cli(["diff", *args, "--tools", "none", "--format", "json"], repo.path)) == expected
+        assert _rb101_paths(cli(["diff", *args, "--tools", "none", "--min-confidence", "medium", "--format", "json"], repo.path)) == expected
 
 
 def test_a_patch_with_git_quoted_names_is_checked(repo, cli, tmp_path):
@@ -64,7 +64,7 @@ def test_a_patch_with_git_quoted_names_is_checked(repo, cli, tmp_path):
     # git's default quoting (core.quotepath on), as a PR's .diff or `git diff > x.patch` has it.
     patch.write_bytes(subprocess.run(["git", "diff", "HEAD~1", "HEAD"], cwd=repo.path, capture_output=True, check=True).stdout)
     assert b'"b/app/caf\\303\\251.py"' in patch.read_bytes()
-    assert _rb101_paths(cli(["diff", "--patch", str(patch), "--tools", "none", "--format", "json"], repo.path)) == expected
+    assert _rb101_paths(cli(["diff", "--patch", str(patch), "--tools", "none", "--min-confidence", "medium", "--format", "json"], repo.path)) == expected
 
 
 def _submodule(tmp_path):
@@ -86,7 +86,7 @@ def test_a_pull_request_that_bumps_a_submodule_skips_and_counts_it(repo, cli, tm
     repo.git("-C", "vendor/lib", "checkout", "-q", "main")
     repo.write("app/refund.py", BAD)
     repo.commit("bump the submodule and add a refund")
-    result = cli(["diff", "--base", "HEAD~1", "--head", "HEAD", "--tools", "none", "--format", "json"], repo.path)
+    result = cli(["diff", "--base", "HEAD~1", "--head", "HEAD", "--tools", "none", "--min-confidence", "medium", "--format", "json"], repo.path)
     assert _rb101_paths(result) == {"app/refund.py"}
     assert json.loads(result.stdout)["stats"]["skipped"] == {"submodule": 1}
 

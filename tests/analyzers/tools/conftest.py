@@ -74,7 +74,7 @@ def write():
 
 PLATFORM = REPO_ROOT / "fixtures" / "platform"
 TSGO_FIXTURE = FIXTURES / "tsgo"
-NPM_CI = "run `npm ci` in {} (.ci/run does) so the tests use the real TypeScript compiler"
+NPM_CI = "`npm ci` failed or npm is missing: run `npm ci` in {} so the tests use the real TypeScript compiler"
 
 
 @pytest.fixture(autouse=True)
