@@ -21,7 +21,6 @@ from reviewbot.analyzers.python.rules.exceptions.money_calls import first_money_
 from reviewbot.core.findings import Confidence, Severity
 from reviewbot.core.rules import Bad, Evidence, Family, Good
 
-
 # Errors a provider answers when it refused the request: the outcome is known (no money moved), unlike a
 # timeout or a connection error after which the charge may or may not exist.
 REFUSAL_ERRORS = frozenset(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from fractions import Fraction
 
 import libcst as cst
 
@@ -21,7 +21,8 @@ def is_exact_float_literal(node: cst.BaseExpression) -> bool:
         return False
     text = node.value.replace("_", "")
     try:
-        return Decimal(float(text)) == Decimal(text)
+        # Exact rationals on both sides: the float's binary value against the literal's decimal text.
+        return Fraction(float(text)) == Fraction(text)
     except (ValueError, ArithmeticError):
         return False
 
