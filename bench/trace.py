@@ -38,7 +38,7 @@ STATEMENTS = {
     "ADD CHECK (validating)": "ALTER TABLE payments ADD CONSTRAINT amount_positive CHECK (amount_minor > 0)",
     "SET NOT NULL": "ALTER TABLE payments ALTER COLUMN note SET NOT NULL",
     "ALTER TYPE bigint -> numeric": "ALTER TABLE payments ALTER COLUMN amount_minor TYPE numeric(20, 0)",
-    "UPDATE whole table": "UPDATE payments SET status = lower(status)",
+    "UPDATE whole table": "UPDATE payments SET status = lower(status)",  # reviewbot: ignore[RB502] a statement the trace bench times on a scratch table
 }
 
 

@@ -30,14 +30,21 @@ def relative(root: Path, path: Path) -> str:
         return Path(os.path.relpath(path.resolve(), root)).as_posix()
 
 
-def is_excluded(rel_under_arg: str, patterns: Iterable[str]) -> bool:
-    """True if any path component or the path itself matches an exclude pattern."""
-    parts = rel_under_arg.split("/")
-    for pattern in patterns:
-        if path_matches(rel_under_arg, pattern):
-            return True
-        if "/" not in pattern and any(path_matches(part, pattern) for part in parts[:-1]):
-            return True
+def is_excluded(rel: str, patterns: Iterable[str], *, also: str = "") -> bool:
+    """True if the path, a directory above it, or (for a pattern without `/`) any component matches an
+    exclude pattern, as in .gitignore: `tests/regressions` excludes everything under that folder. `also`
+    is the same file's path relative to the repository root, matched too (a `[tool.reviewbot]` pattern
+    is written from the root, whatever path the audit was given)."""
+    for candidate in (rel, also) if also and also != rel else (rel,):
+        parts = candidate.split("/")
+        for pattern in patterns:
+            if path_matches(candidate, pattern):
+                return True
+            if "/" not in pattern.rstrip("/"):
+                if any(path_matches(part, pattern.rstrip("/")) for part in parts[:-1]):
+                    return True
+            elif any(path_matches("/".join(parts[:i]), pattern.rstrip("/")) for i in range(1, len(parts))):
+                return True
     return False
 
 
@@ -55,10 +62,12 @@ def collect_audit(paths: Sequence[Path], root: Path, config: Config) -> ChangeSe
             found[rel] = FileChange(rel)
             continue
         for rel_under, full in _walk(target, root):
-            if not rel_under.endswith(REVIEWED_SUFFIXES) or is_excluded(rel_under, excludes):
+            if not rel_under.endswith(REVIEWED_SUFFIXES):
+                continue
+            rel = relative(root, full)
+            if is_excluded(rel_under, excludes, also=rel):
                 continue
             _check_readable(full)
-            rel = relative(root, full)
             found[rel] = FileChange(rel, FileStatus.WHOLE)
     files = tuple(found[k] for k in sorted(found))
     return ChangeSet(root=str(root), files=files, mode=Mode.AUDIT)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 BROKEN_AT_5 = "a = 1\nb = 2\nc = 3\nd = 4\ndef broken(:\n"
 
 
@@ -109,3 +111,17 @@ def test_default_excludes_skip_virtualenvs_and_build_output_and_extend_exclude_a
     repo.write("pyproject.toml", "[tool.reviewbot]\nexclude = []\n")
     data = json.loads(cli(["audit", "--tools", "none", "--format", "json"], repo.path).stdout)
     assert "build/lib/x.py" in [f["path"] for f in data["findings"]]
+
+
+@pytest.mark.parametrize("argument", [".", "tests", "tests/regressions"])
+def test_an_exclude_pattern_with_a_slash_names_a_folder_from_the_root_whatever_path_is_audited(repo, cli, argument):
+    # As in .gitignore: `tests/regressions` excludes everything under that folder, and a pattern is
+    # written from the repository root even when the audit is given a subfolder.
+    import json
+
+    for rel in ("tests/regressions/typescript/flagged.py", "tests/regressions/x.py", "tests/unit/x.py"):
+        repo.write(rel, "def broken(:\n")
+    repo.write("pyproject.toml", "[tool.reviewbot]\nextend-exclude = ['tests/regressions']\n")
+    data = json.loads(cli(["audit", argument, "--tools", "none", "--format", "json"], repo.path).stdout)
+    expected = [] if argument == "tests/regressions" else ["tests/unit/x.py"]
+    assert [f["path"] for f in data["findings"]] == expected

@@ -9,10 +9,10 @@ from __future__ import annotations
 import pytest
 
 SECRETS = {
-    "stripe-secret": "sk_live_4eC39HqLyjWDarjtT1zdp7dc",
-    "stripe-restricted": "rk_live_51H8d2pLkT9mZq3Xw7Yv2Ab",
+    "stripe-secret": "sk_live_4eC39HqLyjWDarjtT1zdp7dc",  # reviewbot: ignore[RB702] a canary the redaction tests look for, never a real key
+    "stripe-restricted": "rk_live_51H8d2pLkT9mZq3Xw7Yv2Ab",  # reviewbot: ignore[RB702] a canary the redaction tests look for, never a real key
     "stripe-publishable": "pk_live_51H8d2pLkT9mZq3Xw7Yv2Cd",
-    "webhook-secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+    "webhook-secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",  # reviewbot: ignore[RB702] a canary the redaction tests look for, never a real key
     "aws-access-key": "AKIAIOSFODNN7EXAMPLQ",
     "aws-secret-key": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKQY",
     "card-number": "4242 4242 4242 4242",
