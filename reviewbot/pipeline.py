@@ -223,6 +223,8 @@ def run(
         # After the static rules (the trace confirms or contradicts their findings), before the gate.
         findings, trace_notes, report = run_trace(changes, config, trace, findings)
         notes.extend(trace_notes)
+        if report is not None:
+            tools_run |= {"trace"}
     gate = apply_gate(findings, changes, config, tools_run, use_baseline=use_baseline)
     stats = tuple(
         AnalyzerStat(r.name, r.seconds, r.files, len(r.findings)) for r in sorted(results, key=lambda r: r.name)

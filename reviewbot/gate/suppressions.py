@@ -57,12 +57,28 @@ def parse_suppressions(path: str, lines: list[str]) -> list[Suppression]:
     return found
 
 
-def tool_of_code(code: str) -> str:
+_TSC_CODE_RE = re.compile(r"^TS[0-9]+$")
+# Our rules are run by the analyzer of the file's language; RB416 only by `--trace`.
+_ANALYZER_OF_SUFFIX = {
+    **dict.fromkeys((".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs"), "typescript"),
+    ".go": "go",
+    ".sql": "migrations",
+}
+_TRACE_CODES = frozenset({"RB416"})
+
+
+def tool_of_code(code: str, path: str = "") -> str:
+    """The analyzer or tool that would report `code` in `path` (a suppression is unused only if it ran)."""
+    suffix = path[path.rfind(".") :] if "." in path.rsplit("/", 1)[-1] else ""
+    if code in _TRACE_CODES:
+        return "trace"
     if code.startswith("RB"):
-        return "reviewbot"
+        return _ANALYZER_OF_SUFFIX.get(suffix, "reviewbot")
+    if _TSC_CODE_RE.match(code):
+        return "tsc"
     if _RUFF_CODE_RE.match(code):
         return "ruff"
-    return "mypy"
+    return "go-vet" if suffix == ".go" else "mypy"
 
 
 def apply_suppressions(
@@ -92,7 +108,7 @@ def apply_suppressions(
             for code in sup.codes:
                 if code in sup.used or code in (SUPPRESSION_WITHOUT_REASON.code, UNUSED_SUPPRESSION.code):
                     continue
-                source = "reviewbot" if code.startswith("RB") else tool_of_code(code)
+                source = tool_of_code(code, sup.path)
                 if source in tools_run:
                     meta.append(meta_finding(UNUSED_SUPPRESSION, sup.path, f"suppression of {code} matches no finding", sup.line))
     return kept, meta, suppressed

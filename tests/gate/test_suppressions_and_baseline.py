@@ -89,3 +89,18 @@ def test_a_marker_inside_a_python_string_is_not_a_suppression(repo, cli):
     repo.write("app/docs.py", 'EXAMPLE = "total = 1  # reviewbot: ignore[RB101] legacy"\n')
     result = cli(["audit", "--tools", "none", "--format", "json"], repo.path)
     assert findings(result) == []
+
+
+def test_a_suppression_is_unused_only_when_what_reports_its_code_ran(repo, cli):
+    # RB416 comes only from `--trace`, TS2322 only from tsc, a TypeScript rule only from the TypeScript
+    # analyzer: none of them ran here, so none of these suppressions can be judged unused.
+    repo.write("db/migrations/0001_x.sql", "-- reviewbot: ignore[RB416] measured: the table is empty\nCREATE TABLE t (id int);\n")
+    repo.write("api/src/x.ts", "// reviewbot: ignore[TS2322] the driver's typing is wrong\nexport const x = 1;\n")
+    repo.write("pyproject.toml", '[tool.reviewbot]\nlanguages = ["python", "sql"]\n')
+    result = cli(["audit", "--tools", "none", "--format", "json"], repo.path)
+    assert findings(result) == []
+    # The TypeScript analyzer runs once it is on: its rule's suppression that silences nothing is unused.
+    repo.write("api/src/x.ts", "// reviewbot: ignore[RB210] nothing here\nexport const x = 1;\n")
+    repo.write("pyproject.toml", "[tool.reviewbot]\n")
+    result = cli(["audit", "--tools", "none", "--format", "json"], repo.path)
+    assert findings(result) == [("RB903", "api/src/x.ts", 1)]
