@@ -212,6 +212,10 @@ def run(
     """Analyze a change set, replay its migrations when asked (`--trace`), and gate the findings."""
     started = time.perf_counter()
     analyzers = build_analyzers(tools, config.languages, changes)
+    if "python" in config.languages and changes.with_suffix((".py", ".pyi")):
+        from reviewbot.analyzers.workers import start_fork_server
+
+        start_fork_server()  # from this (main) thread, before the analyzers' threads start
     results, notes = run_analyzers(changes, config, analyzers, progress or NullProgress())
     findings: list[Finding] = [f for r in results for f in r.findings]
     # Secrets never reach any output (STYLE.md §7): masked once, here, for every format; then messages

@@ -72,6 +72,29 @@ def pool_context() -> Context:
     return multiprocessing.get_context("spawn")
 
 
+def start_fork_server() -> None:
+    """Start the fork server now, from the main thread, with SIGINT ignored from its first instruction.
+
+    A Ctrl-C reaches the whole process group. Started lazily from an analyzer's thread, the fork server
+    would take SIGINT's default handler while CPython starts and while it imports the engine, and print a
+    KeyboardInterrupt traceback of its own. An ignored disposition survives exec (a blocked mask does not:
+    the spawn clears it), so it is set around the spawn; SIGINT is blocked meanwhile, so a Ctrl-C in that
+    window reaches reviewbot's own handler once the mask is restored. Elsewhere this does nothing.
+    """
+    if not sys.platform.startswith("linux") or threading.current_thread() is not threading.main_thread():
+        return
+    from multiprocessing import forkserver
+
+    pool_context()  # sets the preload list before the server starts
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        forkserver.ensure_running()
+    finally:
+        signal.signal(signal.SIGINT, handler)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+
 def _no_setup() -> None:
     """The default worker set-up (a module-level function: spawned workers receive it pickled)."""
 

@@ -122,6 +122,12 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str, int], ...] = (
     (re.compile(
         r"(?i)(aws_?secret_?(?:access_?)?key\w*[\"']?\s*[:=]\s*[\"']?)([0-9A-Za-z/+=]{40})(?![0-9A-Za-z/+=])"
     ), "aws-secret-key", 2),
+    # An AWS secret access key with no name beside it (a comment, a log line): 40 characters of base64
+    # holding upper and lower case, a digit and a `/` or `+` — a git SHA or a word is never all four.
+    (re.compile(
+        r"(?<![0-9A-Za-z/+=])((?=[0-9A-Za-z/+]{0,39}[/+])(?=[0-9A-Za-z/+]{0,39}[A-Z])(?=[0-9A-Za-z/+]{0,39}[a-z])"
+        r"(?=[0-9A-Za-z/+]{0,39}[0-9])[0-9A-Za-z/+]{40})(?![0-9A-Za-z/+=])"
+    ), "aws-secret-key", 1),
     (re.compile(r"\b(eyJ[0-9A-Za-z_-]{8,}\.eyJ[0-9A-Za-z_-]{8,}\.[0-9A-Za-z_-]{8,})"), "jwt", 1),
     # user:password@ in a URL (database DSNs, broker URLs)
     (re.compile(r"\b([a-z][a-z0-9+.-]*://[^:/\s@\"']+:)([^@\s/\"']{3,})(@)"), "url-password", 2),
@@ -129,9 +135,10 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str, int], ...] = (
     (re.compile(
         rf"(?im)^(\s*(?:export\s+)?[A-Z0-9_]*{_SECRET_WORDS}[A-Z0-9_]*\s*=\s*[\"']?)([^\s\"'#]{{4,}})"
     ), "env-value", 2),
-    # code: name = "literal", "name": "literal", name: "literal", name="literal" (kwargs)
+    # code: name = "literal", "name": "literal", name: "literal", name="literal" (kwargs); also a literal
+    # left unterminated (a syntax error's code frame would print it)
     (re.compile(
-        rf"(?i)([\"']?\b\w*{_SECRET_WORDS}\w*[\"']?\s*[:=]\s*[\"'])([^\"'\n{{}}]{{8,}})(?=[\"'])"
+        rf"(?im)([\"']?\b\w*{_SECRET_WORDS}\w*[\"']?\s*[:=]\s*[\"'])([^\"'\n{{}}]{{8,}})(?=[\"']|\s*$)"
     ), "secret-value", 2),
 )
 

@@ -30,21 +30,22 @@ def relative(root: Path, path: Path) -> str:
         return Path(os.path.relpath(path.resolve(), root)).as_posix()
 
 
-def is_excluded(rel: str, patterns: Iterable[str], *, also: str = "") -> bool:
-    """True if the path, a directory above it, or (for a pattern without `/`) any component matches an
-    exclude pattern, as in .gitignore: `tests/regressions` excludes everything under that folder. `also`
-    is the same file's path relative to the repository root, matched too (a `[tool.reviewbot]` pattern
-    is written from the root, whatever path the audit was given)."""
-    for candidate in (rel, also) if also and also != rel else (rel,):
-        parts = candidate.split("/")
-        for pattern in patterns:
-            if path_matches(candidate, pattern):
+def is_excluded(rel: str, patterns: Iterable[str], *, anchor: int = 0) -> bool:
+    """True if the path, a folder above it, or (for a pattern without `/`) a folder name on the way
+    matches an exclude pattern, as in .gitignore: `tests/regressions` excludes everything under it.
+
+    The first `anchor` components are the folder the user named (`reviewbot audit fixtures/platform`):
+    a path given explicitly is always checked, so they are never matched themselves."""
+    parts = rel.split("/")
+    for pattern in patterns:
+        bare = pattern.rstrip("/")
+        if path_matches(rel, pattern):
+            return True
+        if "/" not in bare:
+            if any(path_matches(part, bare) for part in parts[anchor:-1]):
                 return True
-            if "/" not in pattern.rstrip("/"):
-                if any(path_matches(part, pattern.rstrip("/")) for part in parts[:-1]):
-                    return True
-            elif any(path_matches("/".join(parts[:i]), pattern.rstrip("/")) for i in range(1, len(parts))):
-                return True
+        elif any(path_matches("/".join(parts[:i]), bare) for i in range(max(anchor, 0) + 1, len(parts))):
+            return True
     return False
 
 
@@ -65,7 +66,10 @@ def collect_audit(paths: Sequence[Path], root: Path, config: Config) -> ChangeSe
             if not rel_under.endswith(REVIEWED_SUFFIXES):
                 continue
             rel = relative(root, full)
-            if is_excluded(rel_under, excludes, also=rel):
+            # Patterns are written from the repository root; older configurations wrote them from the
+            # audited folder, which still works.
+            anchor = rel.count("/") - rel_under.count("/")
+            if is_excluded(rel_under, excludes) or is_excluded(rel, excludes, anchor=anchor):
                 continue
             _check_readable(full)
             found[rel] = FileChange(rel, FileStatus.WHOLE)

@@ -116,12 +116,15 @@ def test_default_excludes_skip_virtualenvs_and_build_output_and_extend_exclude_a
 @pytest.mark.parametrize("argument", [".", "tests", "tests/regressions"])
 def test_an_exclude_pattern_with_a_slash_names_a_folder_from_the_root_whatever_path_is_audited(repo, cli, argument):
     # As in .gitignore: `tests/regressions` excludes everything under that folder, and a pattern is
-    # written from the repository root even when the audit is given a subfolder.
+    # written from the repository root even when the audit is given a subfolder; a folder named on the
+    # command line is checked even if a pattern excludes it (as ruff does without --force-exclude).
     import json
 
     for rel in ("tests/regressions/typescript/flagged.py", "tests/regressions/x.py", "tests/unit/x.py"):
         repo.write(rel, "def broken(:\n")
     repo.write("pyproject.toml", "[tool.reviewbot]\nextend-exclude = ['tests/regressions']\n")
     data = json.loads(cli(["audit", argument, "--tools", "none", "--format", "json"], repo.path).stdout)
-    expected = [] if argument == "tests/regressions" else ["tests/unit/x.py"]
-    assert [f["path"] for f in data["findings"]] == expected
+    if argument == "tests/regressions":
+        assert [f["path"] for f in data["findings"]] == ["tests/regressions/typescript/flagged.py", "tests/regressions/x.py"]
+    else:
+        assert [f["path"] for f in data["findings"]] == ["tests/unit/x.py"]

@@ -108,3 +108,29 @@ def test_secret_files_are_recognised_by_name(path):
 @pytest.mark.parametrize("path", ["payments/secrets_rotation.py", "payments/keys.py", "docs/env.md", "README.md"])
 def test_ordinary_source_files_are_not_secret_files(path):
     assert not is_secret_path(path)
+
+
+# Found by `python -m bench fuzz`: an AWS secret access key alone in a SQL comment, and a secret in a
+# string literal left unterminated (the RB901 code frame printed it).
+AWS_SECRET = "wJalrXUtnFEMI/" + "K7MDENGbPxRfiCYzQ9a1B2c3d4"  # 40 characters
+
+
+def test_an_aws_secret_access_key_with_no_name_beside_it_is_masked():
+    assert AWS_SECRET not in redact(f"CREATE INDEX ix ON payments (status); -- {AWS_SECRET}\n")
+
+
+def test_a_secret_in_an_unterminated_string_literal_is_masked():
+    assert AWS_SECRET not in redact(f'key = "{AWS_SECRET}\n')
+    assert "hunter2-but-longer" not in redact('password = "hunter2-but-longer\n')
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "commit 3b3b0c8a413823c24eed7f13e6ea0792d81d1a2b",  # a git SHA: hex, one case
+        "see docs/migrations/postgresql/locks/alter",  # a path: no digit, no upper case
+        "token = \"abc",  # too short to be a secret
+    ],
+)
+def test_look_alikes_of_a_secret_are_left_alone(text):
+    assert redact(text) == text
