@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -35,6 +36,18 @@ class Scenario:
     def expected(self) -> set[Key]:
         data = json.loads((self.path / "expected.json").read_text(encoding="utf-8"))
         return {(f["rule"], f["path"], int(f["line"])) for f in data["findings"]}
+
+    def expected_severities(self) -> dict[Key, str]:
+        """The severity each finding must have, where expected.json states it (`error` blocks, a
+        medium-confidence finding is demoted to `warning`)."""
+        data = json.loads((self.path / "expected.json").read_text(encoding="utf-8"))
+        return {(f["rule"], f["path"], int(f["line"])): f["severity"] for f in data["findings"] if "severity" in f}
+
+    def languages(self) -> set[str]:
+        """The languages the patch changes, by suffix: python, sql, typescript, go."""
+        suffixes = {"py": "python", "sql": "sql", "ts": "typescript", "tsx": "typescript", "go": "go"}
+        changed = re.findall(r"^\+\+\+ b/\S+\.(\w+)$", self.patch.read_text(encoding="utf-8"), re.MULTILINE)
+        return {suffixes[s] for s in changed if s in suffixes}
 
     def pr(self) -> dict[str, str]:
         pr_file = self.path / "pr.json"
@@ -84,3 +97,9 @@ def found_keys(result: dict[str, object]) -> set[Key]:
     findings = result["findings"]
     assert isinstance(findings, list)
     return {(f["rule"], f["path"], int(f["line"])) for f in findings}
+
+
+def found_severities(result: dict[str, object]) -> dict[Key, str]:
+    findings = result["findings"]
+    assert isinstance(findings, list)
+    return {(f["rule"], f["path"], int(f["line"])): f["severity"] for f in findings}

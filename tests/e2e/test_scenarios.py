@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.scenario_runner import found_keys, prepare, run_diff, scenarios
+from tests.e2e.scenario_runner import found_keys, found_severities, prepare, run_diff, scenarios
 
 SCENARIOS = scenarios()
 
@@ -20,11 +20,27 @@ def test_there_are_enough_scenarios_covering_every_family():
     assert any(r.islower() for r in rules), "no mypy (types) scenario"
 
 
+def test_typescript_and_go_scenarios_cover_blocking_warning_and_clean_pull_requests():
+    tsgo = [s for s in SCENARIOS if s.languages() & {"typescript", "go"}]
+    assert len(tsgo) >= 20
+    for language in ("typescript", "go"):
+        mine = [s for s in tsgo if language in s.languages()]
+        assert any(not s.expected() for s in mine), f"no clean {language} scenario"
+        assert any("error" in s.expected_severities().values() for s in mine), f"no blocking {language} scenario"
+    assert any(s.expected() and set(s.expected_severities().values()) == {"warning"} for s in tsgo), "no warning-only one"
+    assert any({"typescript", "sql"} <= s.languages() for s in tsgo), "no TypeScript + migration scenario"
+    assert all(len(s.expected_severities()) == len(s.expected()) for s in tsgo), "a TS/Go finding without severity"
+    families = {rule[:3] for s in tsgo for rule, _, _ in s.expected()}
+    assert {"RB1", "RB2", "RB3", "RB5", "RB7"} <= families
+
+
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.name for s in SCENARIOS])
 def test_scenario_yields_exactly_its_expected_findings(scenario, tmp_path):
     repo, base, head = prepare(scenario, tmp_path)
     result = run_diff(repo, base, head)
     assert found_keys(result) == scenario.expected()
+    severities = found_severities(result)
+    assert {key: severities[key] for key in scenario.expected_severities()} == scenario.expected_severities()
     assert result["exit_code"] == (1 if any(f["severity"] == "error" for f in result["findings"]) else 0)
 
 

@@ -13,6 +13,7 @@ from tests.fakes.github import FakeGitHub, Pull
 from tests.review.conftest import pull_files
 
 SCENARIOS = scenarios()
+LEVELS = {"error": "failure", "warning": "warning", "info": "notice"}  # check-run annotation levels
 
 
 def event_env(github: FakeGitHub, repo, base: str, head: str, tmp_path) -> dict[str, str]:
@@ -43,13 +44,19 @@ def test_review_posts_exactly_the_expected_findings(scenario, tmp_path):
         github.add_pull(Pull(42, head, base, pull_files(Repo(repo), base, head)))
         env = event_env(github, repo, base, head, tmp_path)
         log: list[str] = []
-        code = run_review(ReviewOptions(root=repo), env, sleep=lambda _s: None, echo=lambda _t: None, log=log.append)
+        # The same tools as the diff scenarios: our rules, ruff and mypy (go vet would need the modules a
+        # Go scenario adds to go.mod, tsc the API's node_modules; neither is in the scenario's copy).
+        code = run_review(ReviewOptions(root=repo, tools="ruff,mypy"), env, sleep=lambda _s: None, echo=lambda _t: None, log=log.append)
     finally:
         github.stop()
     expected = scenario.expected()
     (check,) = github.check_runs
     annotated = {(a["title"].split()[0], a["path"], a["start_line"]) for a in check["_annotations"]}
     assert annotated == expected, log
+    levels = {(a["title"].split()[0], a["path"], a["start_line"]): a["annotation_level"] for a in check["_annotations"]}
+    assert {key: levels[key] for key in scenario.expected_severities()} == {
+        key: LEVELS[severity] for key, severity in scenario.expected_severities().items()
+    }
     inline = {(c["path"], c.get("start_line") or c["line"]) for c in github.review_comments}
     assert inline == {(path, line) for _, path, line in expected}
     summaries = [c for c in github.issue_comments if "reviewbot" in c["body"]]

@@ -150,3 +150,63 @@ def test_from_ref_to_ref_checks_the_lines_the_range_changes(consumer, hook_sourc
     status, output = run_hook(consumer, hook_source, "--from-ref", base, "--to-ref", bad)
     assert status == 1, output
     assert {f for f in findings_in(output) if f[2].startswith("RB")} == {("app/refunds.py", 19, "RB201")}, output
+
+
+STRIPE_REFUND_TS = (
+    'import Stripe from "stripe";\n'
+    "\n"
+    "const stripe = new Stripe(process.env.STRIPE_SECRET_KEY ?? \"\");\n"
+    "\n"
+    "export async function refundFromDashboard(intentId: string, typed: string, requestId: string) {\n"
+    "  const amount = Math.round(parseFloat(typed) * 100);\n"
+    "  return stripe.refunds.create({ payment_intent: intentId, amount }, { idempotencyKey: `refund:${requestId}` });\n"
+    "}\n"
+)
+CLEAN_GO = (
+    "package money\n"
+    "\n"
+    'import "fmt"\n'
+    "\n"
+    "// Format renders minor units for receipts with integer arithmetic only.\n"
+    "func Format(minor int64, currency string) string {\n"
+    '\treturn fmt.Sprintf("%d.%02d %s", minor/100, minor%100, currency)\n'
+    "}\n"
+)
+
+
+def test_git_commit_checks_staged_typescript_and_go(consumer, hook_source):
+    """A staged .ts that parses an amount as a float for Stripe fails the commit; a clean staged .go passes."""
+    home = hook_source[2]
+    installed = pre_commit(consumer.path, home, "install")
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+
+    consumer.write("gateway/money/format.go", CLEAN_GO)
+    consumer.git("add", "gateway/money/format.go")
+    ok = subprocess.run(["git", "commit", "-m", "format minor units"], cwd=consumer.path, env=_env(consumer.path, home),
+                        capture_output=True, text=True, timeout=900, check=False)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "reviewbot" in ok.stdout + ok.stderr and "Passed" in ok.stdout + ok.stderr  # the hook ran on the .go file
+
+    consumer.write("api/src/refunds.ts", STRIPE_REFUND_TS)
+    consumer.git("add", "api/src/refunds.ts")
+    refused = subprocess.run(["git", "commit", "-m", "dashboard refunds"], cwd=consumer.path,
+                             env=_env(consumer.path, home), capture_output=True, text=True, timeout=900, check=False)
+    output = refused.stdout + refused.stderr
+    assert refused.returncode == 1, output
+    assert ("api/src/refunds.ts", 6, "RB110") in findings_in(output), output
+    assert consumer.git("log", "-1", "--format=%s").strip() == "format minor units"  # nothing was committed
+
+
+def test_files_checks_a_go_file_whole(consumer, hook_source):
+    consumer.write(
+        "gateway/payouts.go",
+        "package payouts\n\n"
+        "// Payout is one row of the payouts table.\n"
+        "type Payout struct {\n"
+        '\tID     string  `db:"id"`\n'
+        '\tAmount float64 `db:"amount"`\n'
+        "}\n",
+    )
+    status, output = run_hook(consumer, hook_source, "--files", "gateway/payouts.go")
+    assert status == 1, output
+    assert {f for f in findings_in(output) if f[2].startswith("RB")} == {("gateway/payouts.go", 6, "RB112")}, output

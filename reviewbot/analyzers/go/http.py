@@ -30,7 +30,7 @@ HEADER_READS = frozenset({"GetHeader", "Get", "Values", "Peek"})
 # Body reads.
 _BODY_READ = re.compile(
     r"io\.ReadAll|ioutil\.ReadAll|GetRawData|ShouldBind\w*|BindJSON|\.Bind\(|\.Body\(\)|json\.NewDecoder\(\s*\w+\.Body|"
-    r"\.BodyParser\(|\.Request\.Body|\.Body\)|PostForm|ParseForm|FormValue"
+    r"\.BodyParser\(|\.Request\.Body|\.Body\)|MaxBytesReader\(\s*\w+,\s*\w+\.Body|PostForm|ParseForm|FormValue"
 )
 # Calls that verify a webhook (or authenticate its sender): stripe-go's webhook package, HMAC, constant-time
 # compares, signature libraries, a provider client's `VerifyWebhookSignature`, basic auth.
@@ -101,7 +101,18 @@ def webhook_reason(ctx: FileContext, function: Node) -> str | None:
         return f"the handler `{name}`"
     if _WEBHOOK_NAME.search(receiver_type(function)) and name.startswith(("Handle", "handle", "Receive", "Process")):
         return f"the handler `{receiver_type(function)}.{name}`"
+    package = _package_name(ctx)
+    if _WEBHOOK_NAME.search(package) and (name == "ServeHTTP" or name.startswith(("Handle", "handle", "Receive"))):
+        return f"the handler `{package}.{receiver_type(function) or name}`"
     return None
+
+
+def _package_name(ctx: FileContext) -> str:
+    """The file's package (`package webhooks`), or ''."""
+    for clause in ctx.root.named_children:
+        if clause.type == "package_clause":
+            return node_text(clause).removeprefix("package").strip()
+    return ""
 
 
 def reads_body(function: Node) -> bool:

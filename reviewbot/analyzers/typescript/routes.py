@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import tree_sitter
 
-from reviewbot.analyzers.treesitter.nodes import node_text
+from reviewbot.analyzers.treesitter.nodes import ancestors, node_text
 from reviewbot.analyzers.treesitter.rule import FileContext
 from reviewbot.analyzers.typescript.syntax import (
     FUNCTION_TYPES,
@@ -15,7 +15,6 @@ from reviewbot.analyzers.typescript.syntax import (
     bindings,
     call_chain,
     object_members,
-    outermost_function,
     string_value,
     unwrap,
 )
@@ -102,11 +101,12 @@ def _handler_function(ctx: FileContext, node: Node) -> Node | None:
 
 
 def route_of(ctx: FileContext, node: Node) -> Route | None:
-    """The route whose handler contains `node`."""
-    function = outermost_function(node)
-    if function is None:
+    """The route whose handler contains `node`, registered at the top level or inside a factory
+    (`export function refundRoutes(deps) { app.post(...) }`)."""
+    handlers = {route.handler.id: route for route in ctx.fact(routes)}
+    if not handlers:
         return None
-    for route in ctx.fact(routes):
-        if route.handler.id == function.id:
-            return route
+    for parent in ancestors(node):
+        if parent.type in FUNCTION_TYPES and parent.id in handlers:
+            return handlers[parent.id]
     return None

@@ -23,6 +23,8 @@ from reviewbot.core.findings import Confidence
 Node = tree_sitter.Node
 
 _MONEY_STATE = re.compile(r"^(paid|captured|refunded|succeeded|settled|charged|authorized|partially_\w+)$")
+# A write helper named for a money state change: `markPaid(tx, id)`, `markSucceeded(tx, chargeId, intentId)`.
+_MONEY_STATE_HELPER = re.compile(r"^(mark|set)(As)?(Paid|Captured|Refunded|Succeeded|Settled|Charged)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +50,9 @@ def stakes(ctx: FileContext, block: Node) -> list[Stake]:
         write = db_write(call)
         if write is None:
             continue
-        money = _is_money_write(ctx, write.target, write.values)
+        money = _is_money_write(ctx, write.target, write.values) or (
+            not write.direct and bool(_MONEY_STATE_HELPER.match(write.target))
+        )
         if not money and not write.direct:
             continue  # a helper such as `updateUserSettings(db, ...)`: too little is known to matter
         level = Confidence.HIGH if money else Confidence.MEDIUM

@@ -106,7 +106,8 @@ class WebhookAcknowledgedAfterFailure(TypeScriptRule):
     )
 
     def visit_catch_clause(self, node: Node) -> None:
-        handler = outermost_function(node)
+        route = route_of(self.ctx, node)
+        handler = route.handler if route is not None else outermost_function(node)
         if handler is None or not self._is_webhook(handler, node):
             return
         try_statement = node.parent

@@ -28,6 +28,12 @@ def verification_calls(ctx: FileContext, scope: Node) -> list[Node]:
     return [c for c in ctx.descendants(scope, "call_expression") if VERIFY_CALL.search((call_chain(c) or [""])[-1])]
 
 
+def computes_hmac(ctx: FileContext, scope: Node) -> bool:
+    """A hand-written check: the handler computes an HMAC of what it received (how it compares
+    the result is RB713's concern)."""
+    return any((call_chain(c) or [""])[-1] == "createHmac" for c in ctx.descendants(scope, "call_expression"))
+
+
 def money_event_names(ctx: FileContext, scope: Node) -> list[str]:
     """String literals in `scope` that name money events (`payment_intent.succeeded`)."""
     names: list[str] = []

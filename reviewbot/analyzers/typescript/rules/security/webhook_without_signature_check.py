@@ -7,6 +7,7 @@ import tree_sitter
 from reviewbot.analyzers.typescript.routes import routes
 from reviewbot.analyzers.typescript.rule import TypeScriptRule, bad, good
 from reviewbot.analyzers.typescript.rules.security._webhooks import (
+    computes_hmac,
     money_event_names,
     reads_body,
     verification_calls,
@@ -80,6 +81,19 @@ class WebhookWithoutSignatureCheck(TypeScriptRule):
             });
             """
         ),
+        good(
+            """\
+            app.post("/webhooks/bank", async (c) => {
+              const payload = await c.req.text();
+              const expected = createHmac("sha256", bankSecret).update(payload).digest("hex");
+              if (!constantTimeEquals(c.req.header("x-bank-signature") ?? "", expected)) {
+                return c.json({ error: "invalid signature" }, 401);
+              }
+              await applyNotice(JSON.parse(payload));
+              return c.json({ received: true });
+            });
+            """
+        ),
     )
 
     def visit_program(self, node: Node) -> None:
@@ -87,7 +101,7 @@ class WebhookWithoutSignatureCheck(TypeScriptRule):
             if route.method != "post":
                 continue
             handler = route.handler
-            if verification_calls(self.ctx, route.node) or any(
+            if verification_calls(self.ctx, route.node) or computes_hmac(self.ctx, handler) or any(
                 verification_calls(self.ctx, m) for m in route.middleware
             ):
                 continue
