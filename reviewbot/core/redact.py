@@ -122,11 +122,11 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str, int], ...] = (
     (re.compile(
         r"(?i)(aws_?secret_?(?:access_?)?key\w*[\"']?\s*[:=]\s*[\"']?)([0-9A-Za-z/+=]{40})(?![0-9A-Za-z/+=])"
     ), "aws-secret-key", 2),
-    # An AWS secret access key with no name beside it (a comment, a log line): 40 characters of base64
-    # holding upper and lower case, a digit and a `/` or `+` — a git SHA or a word is never all four.
+    # An AWS secret access key with no name beside it (a comment, a log line): exactly 40 characters of
+    # base64 holding upper and lower case and a `/` or `+` (a git SHA, a word or a dotted path is not).
     (re.compile(
-        r"(?<![0-9A-Za-z/+=])((?=[0-9A-Za-z/+]{0,39}[/+])(?=[0-9A-Za-z/+]{0,39}[A-Z])(?=[0-9A-Za-z/+]{0,39}[a-z])"
-        r"(?=[0-9A-Za-z/+]{0,39}[0-9])[0-9A-Za-z/+]{40})(?![0-9A-Za-z/+=])"
+        r"(?<![0-9A-Za-z/+=.])((?=[0-9A-Za-z/+]{0,39}[/+])(?=[0-9A-Za-z/+]{0,39}[A-Z])(?=[0-9A-Za-z/+]{0,39}[a-z])"
+        r"[0-9A-Za-z/+]{40})(?![0-9A-Za-z/+=.])"
     ), "aws-secret-key", 1),
     (re.compile(r"\b(eyJ[0-9A-Za-z_-]{8,}\.eyJ[0-9A-Za-z_-]{8,}\.[0-9A-Za-z_-]{8,})"), "jwt", 1),
     # user:password@ in a URL (database DSNs, broker URLs)
