@@ -31,11 +31,13 @@ def callee_name(call: Node) -> str:
 
 
 _CHAINS: dict[int, tuple[str, ...]] = {}
+_ASSIGNMENTS: dict[int, tuple[Assignment, ...]] = {}
 
 
 def clear_caches() -> None:
     """Forget the memos of the previous file (node ids are unique within one tree only)."""
     _CHAINS.clear()
+    _ASSIGNMENTS.clear()
 
 
 def call_chain(call: Node) -> tuple[str, ...]:
@@ -252,11 +254,14 @@ def assignments_of(statement: Node) -> list[Assignment]:
     return pairs
 
 
-def assignments_in(ctx: FileContext, scope: Node) -> list[Assignment]:
-    """Every assignment inside `scope` (closures included: they share the function's variables)."""
-    found: list[Assignment] = []
-    for statement in ctx.descendants(scope, *ASSIGNMENT_TYPES):
-        found.extend(assignments_of(statement))
+def assignments_in(ctx: FileContext, scope: Node) -> tuple[Assignment, ...]:
+    """Every assignment inside `scope` (closures included: they share the function's variables).
+    Memoised per file: rules ask for the same function's assignments name after name."""
+    found = _ASSIGNMENTS.get(scope.id)
+    if found is None:
+        found = _ASSIGNMENTS[scope.id] = tuple(
+            assignment for statement in ctx.descendants(scope, *ASSIGNMENT_TYPES) for assignment in assignments_of(statement)
+        )
     return found
 
 

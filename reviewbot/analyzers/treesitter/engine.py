@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
+import ahocorasick_rs
 import tree_sitter
 
 from reviewbot.analyzers.base import AnalyzerResult, Progress
@@ -61,23 +62,12 @@ def _active_rules(
     path: str, text: bytes, config: Config, rule_types: Sequence[type[TreeSitterRule]]
 ) -> tuple[list[type[TreeSitterRule]], bool]:
     """The rules to run on this file, and whether it is test code (decided only when a rule could run)."""
-    present: dict[bytes, bool] = {}
-    candidates: list[type[TreeSitterRule]] = []
-    for rule_type in rule_types:
-        if rule_type.retired:
-            continue
-        for group in _trigger_groups(rule_type):
-            # Any word of each group; a word's presence is looked up once per file.
-            for word in group:
-                found = present.get(word)
-                if found is None:
-                    found = present[word] = word in text
-                if found:
-                    break
-            else:
-                break
-        else:
-            candidates.append(rule_type)
+    index = _trigger_index(tuple(rule_types))
+    present = index.present(text)
+    candidates = [
+        rule_type for rule_type, groups in index.rules
+        if all(not present.isdisjoint(group) for group in groups)
+    ]
     if not candidates:
         return [], False
     is_test = config.is_test_path(path)
@@ -89,16 +79,47 @@ def _active_rules(
     return active, is_test
 
 
-_TRIGGERS: dict[type[TreeSitterRule], tuple[tuple[bytes, ...], ...]] = {}
+@dataclass(frozen=True, slots=True)
+class TriggerIndex:
+    """Every trigger word of a set of rules, found in one pass over a file's bytes (Aho-Corasick)."""
+
+    # (rule, its groups as word numbers): the rule can apply when each group has a word in the file.
+    rules: tuple[tuple[type[TreeSitterRule], tuple[frozenset[int], ...]], ...]
+    automaton: ahocorasick_rs.BytesAhoCorasick | None  # None: no rule has trigger words
+
+    def present(self, text: bytes) -> set[int]:
+        """The numbers of the words that occur in `text` (overlapping occurrences count: `PDATE` in `UPDATE`)."""
+        if self.automaton is None:
+            return set()
+        return {word for word, _, _ in self.automaton.find_matches_as_indexes(text, overlapping=True)}
 
 
-def _trigger_groups(rule_type: type[TreeSitterRule]) -> tuple[tuple[bytes, ...], ...]:
-    """`triggers` (any one) and each group of `requires` (any one of each), as bytes."""
-    found = _TRIGGERS.get(rule_type)
+_TRIGGERS: dict[tuple[type[TreeSitterRule], ...], TriggerIndex] = {}
+
+
+def _trigger_index(rule_types: tuple[type[TreeSitterRule], ...]) -> TriggerIndex:
+    """The index of `rule_types` (retired rules left out), built once per process and set of rules."""
+    found = _TRIGGERS.get(rule_types)
     if found is None:
-        groups = (rule_type.triggers, *rule_type.requires) if rule_type.triggers else rule_type.requires
-        found = tuple(tuple(word.encode() for word in group) for group in groups if group)
-        _TRIGGERS[rule_type] = found
+        words: dict[bytes, int] = {}
+        rules: list[tuple[type[TreeSitterRule], tuple[frozenset[int], ...]]] = []
+        for rule_type in rule_types:
+            if rule_type.retired:
+                continue
+            groups = (rule_type.triggers, *rule_type.requires) if rule_type.triggers else rule_type.requires
+            rules.append((
+                rule_type,
+                tuple(
+                    frozenset(words.setdefault(w.encode(), len(words)) for w in group)
+                    for group in groups
+                    if group and "" not in group  # an empty word occurs in every text
+                ),
+            ))
+        automaton = (
+            ahocorasick_rs.BytesAhoCorasick(list(words), implementation=ahocorasick_rs.Implementation.DFA)
+            if words else None
+        )
+        found = _TRIGGERS[rule_types] = TriggerIndex(tuple(rules), automaton)
     return found
 
 

@@ -116,7 +116,12 @@ class MoneyUpdateErrorOnlyLogged(GoRule):
     )
 
     def visit_if_statement(self, node: Node) -> None:
-        checked = is_nil_check(node.child_by_field_name("condition"))
+        condition = node.child_by_field_name("condition")
+        raw = condition.text if condition is not None else None
+        # Most `if`s of a Go file test no error: the text says so before any node is looked at.
+        if raw is None or b"nil" not in raw or (b"err" not in raw and b"Err" not in raw):
+            return
+        checked = is_nil_check(condition)
         body = node.child_by_field_name("consequence")
         if checked is None or body is None or not re.fullmatch(r"\w*[eE]rr\w*", checked):
             return
