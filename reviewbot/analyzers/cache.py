@@ -50,6 +50,29 @@ def content_digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=20).hexdigest()
 
 
+def cached_source(root: str, path: str, text: str | None, max_bytes: int | None = None) -> tuple[str, str] | None:
+    """(the text a worker should analyse, the digest of its UTF-8 bytes) for one file of a change set;
+    None when the file is not worth remembering (unreadable, over `max_bytes`, not UTF-8): its worker
+    reads it and reports it as usual. Handing the worker this very text means what is stored under the
+    digest is what those bytes gave, even if the file changes on disk during the run."""
+    if text is not None:
+        try:
+            return text, content_digest(text.encode("utf-8"))
+        except UnicodeError:  # lone surrogates: a name or text that was not UTF-8
+            return None
+    try:
+        with open(os.path.join(root, path), "rb") as handle:
+            source = handle.read() if max_bytes is None else handle.read(max_bytes + 1)
+    except OSError:
+        return None
+    if max_bytes is not None and len(source) > max_bytes:
+        return None
+    try:
+        return source.decode("utf-8"), content_digest(source)
+    except UnicodeDecodeError:
+        return None
+
+
 @cache
 def code_digest() -> str:
     """reviewbot's version and a digest of its own source files (an editable install changes without

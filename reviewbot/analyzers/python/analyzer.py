@@ -6,12 +6,11 @@ never loads the parser or the rules; the workers import them (engine.py, preload
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass
 
 from reviewbot.analyzers.base import AnalyzerResult, Progress
-from reviewbot.analyzers.cache import ResultCache, content_digest
+from reviewbot.analyzers.cache import ResultCache, cached_source
 from reviewbot.analyzers.migrations.layout import is_python_migration_path
 from reviewbot.analyzers.workers import Lost, WorkerPool
 from reviewbot.config import Config, effective_jobs
@@ -60,29 +59,6 @@ def python_files(changes: ChangeSet, config: Config) -> list[FileChange]:
     ]
 
 
-def cacheable_job(root: str, config: Config, job: FileJob) -> tuple[FileJob, str | None]:
-    """The job with the exact text its worker will read, and the digest of those bytes; no digest when
-    the file is not worth remembering (unreadable, too large, not UTF-8: its worker reports it)."""
-    try:
-        source = job.text.encode("utf-8") if job.text is not None else _read_small(os.path.join(root, job.path), config)
-    except (OSError, UnicodeError):
-        return job, None
-    if source is None:
-        return job, None
-    try:
-        # The worker analyses this text, so what is stored under the digest is what these bytes gave.
-        text = job.text if job.text is not None else source.decode("utf-8")
-    except UnicodeDecodeError:
-        return job, None
-    return FileJob(job.path, text, job.first_line), content_digest(source)
-
-
-def _read_small(path: str, config: Config) -> bytes | None:
-    with open(path, "rb") as handle:
-        source = handle.read(config.max_file_bytes + 1)
-    return None if len(source) > config.max_file_bytes else source
-
-
 class PythonAnalyzer:
     """reviewbot's own Python rules (RB1xx, RB2xx, RB3xx, RB5xx, RB7xx).
 
@@ -102,12 +78,14 @@ class PythonAnalyzer:
         for change in files:
             job = FileJob(change.path, change.text, 1 if change.is_whole else min(change.added_lines, default=1))
             digest = None
-            if cache is not None:
-                job, digest = cacheable_job(changes.root, config, job)
-                cached = cache.get(job.path, digest) if digest is not None else None
+            found = cached_source(changes.root, job.path, job.text, config.max_file_bytes) if cache else None
+            if cache is not None and found is not None:
+                text, digest = found
+                cached = cache.get(job.path, digest)
                 if cached is not None:
                     findings.extend(cached)
                     continue
+                job = FileJob(job.path, text, job.first_line)
             jobs.append(job)
             digests.append(digest)
         done_before = len(files) - len(jobs)
