@@ -103,7 +103,7 @@ def main(runs: int) -> None:
         megabytes = sum((root / f).stat().st_size for f in files) / 1e6
         floor = _median(lambda: parse_floor(root, files, WORKERS), runs)  # noqa: B023
         ours = _median(lambda: analyzer(root, files, WORKERS), runs)  # noqa: B023
-        cli = measure("ours", [str(BIN / "reviewbot"), "audit", *files, "--tools", "none", "-q", "-j", str(WORKERS),
+        cli = measure("ours", [str(BIN / "reviewbot"), "audit", *files, "--tools", "none", "-q", "--no-cache", "-j", str(WORKERS),
                                "--config", str(config), "--fail-on", "never"], runs, cwd=root).median
         theirs = "—"
         ratio = "—"
