@@ -150,7 +150,10 @@ def _emit(result: RunResult, fmt: str, output: Path | None, verbose: bool) -> in
     from reviewbot.explain import help_markdown, rule_index
     from reviewbot.reporters.base import ReportInput
 
-    rules = rule_index({f.rule for f in result.findings})
+    # Rule docs load the rule registries (the Python one imports libcst): only the formats that show
+    # them ask; the terminal needs them only for the codes of other tools (our own are always known).
+    wanted = {f.rule for f in result.findings if fmt != "text" or f.tool != "reviewbot"} if fmt != "json" else set()
+    rules = rule_index(wanted)
     report = ReportInput(
         changes=result.changes,
         findings=result.findings,
