@@ -45,6 +45,8 @@ def speed(runs: int, corpus_names: list[str]) -> None:
         print(floor.row(floor.median))
         rows = [
             measure("(a) parse + PositionProvider", [sys.executable, "-m", "bench.parse_floor", str(root), "--positions"], runs, cwd=REPO),
+            measure("(a) parse + node_positions (ours)", [sys.executable, "-m", "bench.parse_floor", str(root), "--node-positions"],
+                    runs, cwd=REPO),
             measure("(b) reviewbot rules, 1 process, no cache",
                     reviewbot("audit", ".", "--tools", "none", "-j", "1", "-q", "--no-cache"), runs, cwd=root),
             measure("(b) reviewbot rules, 2 processes, no cache",
