@@ -518,6 +518,15 @@ os.umask(_UMASK)
 
 def write_file(target: Path, text: str) -> None:
     """Write `text` to `target` atomically: concurrent runs and interrupts never leave half a file."""
+    if target.exists() and not target.is_file():
+        # A device or a pipe (`-o /dev/null`, `-o /dev/stdout`, a FIFO): write into it. Renaming a
+        # temporary file over it would replace /dev/null itself with a regular file, for every process.
+        try:
+            with open(target, "w", encoding="utf-8") as stream:
+                stream.write(text)
+        except OSError as err:
+            raise UsageError(f"cannot write {target}: {err.strerror or err}", hint="check that the path is a writable file") from err
+        return
     try:
         handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or None)
     except OSError as err:
