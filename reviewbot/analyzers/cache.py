@@ -25,7 +25,17 @@ from functools import cache
 from importlib import metadata
 from pathlib import Path
 
-from reviewbot.config import Config, GithubConfig, LlmConfig
+from reviewbot.config import (
+    Config,
+    GithubConfig,
+    GoVetConfig,
+    LlmConfig,
+    MypyConfig,
+    RuffConfig,
+    SemgrepConfig,
+    TraceConfig,
+    TscConfig,
+)
 from reviewbot.core.findings import Confidence, Finding, Fix, Severity, Span
 
 CACHE_FORMAT = 1  # bumped when the pack's layout changes
@@ -36,12 +46,18 @@ CACHEDIR_TAG = (
     "# This file is a cache directory tag created by reviewbot.\n"
     "# For information about cache directory tags see https://bford.info/cachedir/\n"
 )
-# Configuration keys no analyzer reads: the gate's, the scheduler's, the reporters'. Changing them
-# keeps the cache; any other key (a new one included) is part of the settings key.
+# Configuration keys no cached analyzer reads: the gate's, the scheduler's, the reporters', the external
+# tools'. Changing them keeps the cache; any other key (a new one included) is part of the settings key.
 _GATE_ONLY = {
     "fail_on": "error", "diff_filter": "added", "min_confidence": "high", "jobs": 0,
     "file_timeout_seconds": 0, "tool_timeout_seconds": 0, "tools": (), "optional_tools": (),
     "llm": LlmConfig(), "github": GithubConfig(), "cache": True, "cache_dir": "",
+    # The external tools' sections (their own caches): `review` resolves a relative `command` against a
+    # fresh temporary checkout of the base commit, which would change the key on every run.
+    "mypy": MypyConfig(), "tsc": TscConfig(), "go_vet": GoVetConfig(), "ruff": RuffConfig(),
+    "semgrep": SemgrepConfig(), "trace": TraceConfig(),
+    # Where the configuration came from, for messages (`review` names the base commit in it).
+    "source": "",
 }
 
 

@@ -250,3 +250,18 @@ def test_diff_pre_commit_and_review_accept_no_cache(cli, repo, command):
     assert [line for line in cached.stdout.splitlines() if "RB101" in line] == [
         line for line in result.stdout.splitlines() if "RB101" in line
     ]
+
+
+def test_the_settings_key_ignores_the_config_files_name_and_the_external_tools_sections():
+    """`review` reads the base commit's config from a fresh temporary checkout on every run."""
+    from dataclasses import replace
+
+    from reviewbot.analyzers.cache import settings_digest
+    from reviewbot.config import Config
+
+    base = Config()
+    relabelled = replace(base, source="pyproject.toml at 1a2b3c4d5e6f", mypy=replace(base.mypy, args=("--strict",)),
+                         fail_on="warning", jobs=2)
+    assert settings_digest(relabelled, "python") == settings_digest(base, "python")
+    assert settings_digest(replace(base, extend_money_names=("wallet",)), "python") != settings_digest(base, "python")
+    assert settings_digest(base, "typescript") != settings_digest(base, "python")
