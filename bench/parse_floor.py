@@ -1,4 +1,7 @@
-"""The libcst parse floor, and parse + PositionProvider for reference: `python -m bench.parse_floor DIR [--positions]`."""
+"""The libcst parse floor, and parse + positions: `python -m bench.parse_floor DIR [--positions | --node-positions]`.
+
+`--positions`: libcst's MetadataWrapper + PositionProvider; `--node-positions`: reviewbot's one-pass equivalent.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +15,9 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 def main(argv: list[str]) -> None:
     root = Path(argv[0])
     positions = "--positions" in argv
+    ours = "--node-positions" in argv
+    if ours:
+        from reviewbot.analyzers.python.engine import node_positions
     for path in sorted(root.rglob("*.py")):
         try:
             module = cst.parse_module(path.read_bytes())
@@ -19,6 +25,8 @@ def main(argv: list[str]) -> None:
             continue
         if positions:
             MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        elif ours:
+            node_positions(module)
 
 
 if __name__ == "__main__":

@@ -95,7 +95,7 @@ def write_tsv(rows: list[dict[str, str]], path: Path) -> None:
 
 
 def audit(corpus: RealCorpus, out: Path, extra: list[str]) -> None:
-    cmd = [str(BIN / "reviewbot"), "audit", ".", "--tools", "none", "--format", "json", "-q",
+    cmd = [str(BIN / "reviewbot"), "audit", ".", "--tools", "none", "--format", "json", "-q", "--no-cache",
            "--fail-on", "never", "-o", str(out), *extra]
     done = subprocess.run(cmd, cwd=corpus.path, capture_output=True, text=True)
     if done.returncode not in (0, 1) or not out.exists():

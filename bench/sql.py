@@ -96,7 +96,7 @@ def compare(folder: SqlFolder, runs: int) -> str:
     floor = measure("bare pglast parse (a process)", [sys.executable, "-m", "bench.sql_floor", *[str(f) for f in files]],
                     runs, cwd=REPO)
     print(floor.row(floor.median))
-    ours = measure("reviewbot audit (migrations gate)", [str(BIN / "reviewbot"), "audit", *folder.targets, "--tools", "none", "-q"],
+    ours = measure("reviewbot audit (migrations gate)", [str(BIN / "reviewbot"), "audit", *folder.targets, "--tools", "none", "-q", "--no-cache"],
                    runs, cwd=folder.root)
     print(ours.row(floor.median))
     if (BIN / "squawk").exists():

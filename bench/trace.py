@@ -150,7 +150,7 @@ def whole_pr(url: str, rows: int, runs: int) -> None:
                     raise SystemExit(f"bench: {' '.join(cmd)} exited {done.returncode}: {done.stderr}")
             return statistics.median(walls)
 
-        static = timed([str(BIN / "reviewbot"), "diff", *base, "--tools", "none"])
+        static = timed([str(BIN / "reviewbot"), "diff", *base, "--tools", "none", "--no-cache"])
         throwaway = timed([str(BIN / "reviewbot"), "trace", *base, "--rows", str(rows)])
         named = timed([str(BIN / "reviewbot"), "trace", *base, "--rows", str(rows), "--postgres", url])
         print(f"| static `reviewbot diff` | {static:.2f} | 1.0× |")

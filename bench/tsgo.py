@@ -121,7 +121,7 @@ def main(runs: int) -> None:
         floor = _median(lambda: parse_floor(root, files, WORKERS), runs)  # noqa: B023
         ours = _median(lambda: analyzer(root, files, WORKERS), runs)  # noqa: B023
         cpu = _cpu(lambda: analyzer(root, files, 1), runs) / _cpu(lambda: parse_floor(root, files, 1), runs)  # noqa: B023
-        command = [str(BIN / "reviewbot"), "audit", *files, "--tools", "none", "-q", "-j", str(WORKERS),
+        command = [str(BIN / "reviewbot"), "audit", *files, "--tools", "none", "-q", "--no-cache", "-j", str(WORKERS),
                    "--config", str(config), "--fail-on", "never"]
         measure("warm-up", command, 1, cwd=root, env=CLI_ENV)
         cli = measure("ours", command, runs, cwd=root, env=CLI_ENV).median

@@ -52,7 +52,7 @@ def _platform_pr(work: Path) -> Path:
 
 
 def _stats(repo: Path, tools: str) -> dict[str, object]:
-    cmd = [str(BIN / "reviewbot"), "diff", "--base", "main", "--head", "pr", "--tools", tools, "-q", "--format", "json"]
+    cmd = [str(BIN / "reviewbot"), "diff", "--base", "main", "--head", "pr", "--tools", tools, "-q", "--format", "json", "--no-cache"]
     out = subprocess.run(cmd, cwd=repo, capture_output=True, text=True)
     if out.returncode != 0:
         raise SystemExit(f"bench: the clean polyglot PR did not pass: {out.stdout[-2000:]} {out.stderr[-2000:]}")
@@ -69,11 +69,11 @@ def types_gate(runs: int) -> None:
         _stats(repo, ALL_TOOLS)  # warm mypy's cache, tsc's build info and Go's build cache
         print(TABLE_HEAD)
         whole = measure("whole gate, all tools", [str(BIN / "reviewbot"), "diff", "--base", "main", "--head", "pr",
-                                                    "--tools", ALL_TOOLS, "-q"], runs, cwd=repo)
+                                                    "--tools", ALL_TOOLS, "-q", "--no-cache"], runs, cwd=repo)
         print(whole.row(whole.median))
         for tool in ("mypy", "tsc", "go-vet"):
             alone = measure(f"{tool} + our rules", [str(BIN / "reviewbot"), "diff", "--base", "main", "--head", "pr",
-                                                     "--tools", tool, "-q"], runs, cwd=repo)
+                                                     "--tools", tool, "-q", "--no-cache"], runs, cwd=repo)
             print(alone.row(whole.median))
         ratios: list[float] = []
         slowest_names: list[str] = []

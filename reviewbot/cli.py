@@ -64,6 +64,24 @@ class StderrProgress:
             self.stream.flush()
 
 
+def _remember_no_cache(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.meta["reviewbot.no_cache"] = True
+
+
+def _no_cache() -> bool:
+    """Whether `--no-cache` was given to the running command."""
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx is not None and ctx.meta.get("reviewbot.no_cache"))
+
+
+# Not a parameter of each command function: it only turns one configuration key off (`cache`).
+NO_CACHE_OPTION = click.option(
+    "--no-cache", is_flag=True, expose_value=False, callback=_remember_no_cache,
+    help="Neither read nor write the results cache (.reviewbot_cache) [config: cache].",
+)
+
+
 def common_options(func: F) -> F:
     options = [
         click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
@@ -82,6 +100,7 @@ def common_options(func: F) -> F:
         click.option("--output", "-o", "output", type=click.Path(path_type=Path), default=None,
                      help="Write the report to this file instead of stdout."),
         click.option("--no-baseline", is_flag=True, help="Report findings recorded in the baseline too."),
+        NO_CACHE_OPTION,
         click.option("--jobs", "-j", type=int, default=None,
                      help="Worker processes for Python files; 0 means one per CPU [config: jobs, default 0]."),
         click.option("--verbose", "-v", is_flag=True, help="Per-analyzer timings on stderr."),
@@ -122,6 +141,8 @@ def _configure(root: Path, config_path: Path | None, fail_on: str | None, select
         changes["jobs"] = jobs
     if diff_filter is not None:
         changes["diff_filter"] = diff_filter
+    if _no_cache():
+        changes["cache"] = False
     return config.override(**changes) if changes else config
 
 
@@ -129,7 +150,10 @@ def _emit(result: RunResult, fmt: str, output: Path | None, verbose: bool) -> in
     from reviewbot.explain import help_markdown, rule_index
     from reviewbot.reporters.base import ReportInput
 
-    rules = rule_index({f.rule for f in result.findings})
+    # Rule docs load the rule registries (the Python one imports libcst): only the formats that show
+    # them ask; the terminal needs them only for the codes of other tools (our own are always known).
+    wanted = {f.rule for f in result.findings if fmt != "text" or f.tool != "reviewbot"} if fmt != "json" else set()
+    rules = rule_index(wanted)
     report = ReportInput(
         changes=result.changes,
         findings=result.findings,
@@ -415,6 +439,7 @@ def pre_commit(files: tuple[Path, ...], fmt: str, fail_on: str | None, min_confi
 @click.option("--head", default=None, help="With --dry-run: the PR's head ref [default: the working tree].")
 @click.option("--title", default="", help="With --dry-run: the PR title to show.")
 @trace_options
+@NO_CACHE_OPTION
 def review(repo: str | None, pr_number: int | None, token: str | None, config_path: Path | None,
            fail_on: str | None, diff_filter: str | None, min_confidence: str | None, tools: str | None,
            sarif_path: Path | None,
@@ -429,14 +454,14 @@ def review(repo: str | None, pr_number: int | None, token: str | None, config_pa
             raise UsageError("--dry-run needs --base REF", hint="e.g. `reviewbot review --dry-run --base main --head HEAD`")
         sys.exit(preview_review(PreviewOptions(base=base, head=head, config_path=config_path, fail_on=fail_on,
                                                min_confidence=min_confidence, tools=tools, title=title,
-                                               trace=request)))
+                                               trace=request, cache=not _no_cache())))
     if base is not None or head is not None:
         raise UsageError("--base/--head go with --dry-run", hint="in Actions the PR's range comes from the event")
     from reviewbot.review import ReviewOptions, run_review
 
     options = ReviewOptions(repo=repo, pr=pr_number, token=token, config_path=config_path, fail_on=fail_on,
                             min_confidence=min_confidence, diff_filter=diff_filter, tools=tools, sarif=sarif_path, json=json_path,
-                            trace=request)
+                            trace=request, cache=not _no_cache())
     sys.exit(run_review(options))
 
 
@@ -493,6 +518,15 @@ os.umask(_UMASK)
 
 def write_file(target: Path, text: str) -> None:
     """Write `text` to `target` atomically: concurrent runs and interrupts never leave half a file."""
+    if target.exists() and not target.is_file():
+        # A device or a pipe (`-o /dev/null`, `-o /dev/stdout`, a FIFO): write into it. Renaming a
+        # temporary file over it would replace /dev/null itself with a regular file, for every process.
+        try:
+            with open(target, "w", encoding="utf-8") as stream:
+                stream.write(text)
+        except OSError as err:
+            raise UsageError(f"cannot write {target}: {err.strerror or err}", hint="check that the path is a writable file") from err
+        return
     try:
         handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or None)
     except OSError as err:

@@ -57,7 +57,7 @@ DEFAULT_EXCLUDES: tuple[str, ...] = (
     ".git", ".hg", ".svn", ".venv", "venv", ".env", "env", ".tox", ".nox", "__pycache__",
     ".mypy_cache", ".ruff_cache", ".pytest_cache", "node_modules", "build", "dist",
     "*.egg-info", "site-packages", "vendor", "vendored", "third_party", "_vendor",
-    ".reviewbot-cache",
+    ".reviewbot-cache", ".reviewbot_cache",
 )
 DEFAULT_TEST_PATHS: tuple[str, ...] = (
     "tests/**", "test/**", "**/tests/**", "**/test/**", "**/test_*.py", "**/*_test.py",
@@ -272,6 +272,10 @@ class Config:
     file_timeout_seconds: int = 120
     baseline: str = ".reviewbot-baseline.json"
     jobs: int = 0
+    # The results cache (README, "Cache"): `cache = false` or `--no-cache` turns it off; `cache-dir`
+    # is relative to the repository root ("" = .reviewbot_cache).
+    cache: bool = True
+    cache_dir: str = ""
     idempotency: IdempotencyConfig = IdempotencyConfig()
     migrations: MigrationsConfig = MigrationsConfig()
     trace: TraceConfig = TraceConfig()

@@ -109,7 +109,7 @@ class LazyAnalyzer:
 
 
 def _python_analyzer() -> Analyzer:
-    from reviewbot.analyzers.python.engine import PythonAnalyzer
+    from reviewbot.analyzers.python.analyzer import PythonAnalyzer
 
     return PythonAnalyzer()
 

@@ -52,6 +52,7 @@ class ReviewOptions:
     json: Path | None = None
     root: Path | None = None
     trace: TraceRequest | None = None  # --trace: replay the PR's migrations on a disposable PostgreSQL
+    cache: bool = True  # False: --no-cache
 
 
 def _stdout(text: str) -> None:
@@ -90,6 +91,8 @@ def run_review(
             overrides["min_confidence"] = options.min_confidence
         if options.diff_filter is not None:
             overrides["diff_filter"] = options.diff_filter
+        if not options.cache:
+            overrides["cache"] = False
         config = config.override(**overrides) if overrides else config
         tools = resolve_tools(options.tools.split(",") if options.tools is not None else None, config)
         if env.get("GITHUB_EVENT_NAME") == "pull_request_target" and pr.is_fork and "mypy" in tools:
@@ -325,6 +328,7 @@ class PreviewOptions:
     title: str = ""
     root: Path | None = None
     trace: TraceRequest | None = None
+    cache: bool = True  # False: --no-cache
 
 
 def preview_review(options: PreviewOptions, echo: Write = _stdout) -> int:
@@ -343,6 +347,8 @@ def preview_review(options: PreviewOptions, echo: Write = _stdout) -> int:
             config = config.override(fail_on=options.fail_on)
         if options.min_confidence is not None:
             config = config.override(min_confidence=options.min_confidence)
+        if not options.cache:
+            config = config.override(cache=False)
         tools = resolve_tools(options.tools.split(",") if options.tools is not None else None, config)
         result = run(changes, config, tools, trace=options.trace)
     rules = rule_index()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from functools import lru_cache
 from pathlib import Path
 
 import pathspec
@@ -36,15 +37,22 @@ def is_excluded(rel: str, patterns: Iterable[str], *, anchor: int = 0) -> bool:
 
     The first `anchor` components are the folder the user named (`reviewbot audit fixtures/platform`):
     a path given explicitly is always checked, so they are never matched themselves."""
+    patterns = tuple(patterns)
+    if any(path_matches(rel, pattern) for pattern in patterns):
+        return True
     parts = rel.split("/")
+    return any(_is_excluded_directory("/".join(parts[:i]), patterns) for i in range(max(anchor, 0) + 1, len(parts)))
+
+
+@lru_cache(maxsize=16384)
+def _is_excluded_directory(directory: str, patterns: tuple[str, ...]) -> bool:
+    """Whether a folder's name matches a pattern without `/`, or its path one with `/`.
+
+    Remembered: an audit asks about the same few folders for every file beneath them."""
+    name = directory.rsplit("/", 1)[-1]
     for pattern in patterns:
         bare = pattern.rstrip("/")
-        if path_matches(rel, pattern):
-            return True
-        if "/" not in bare:
-            if any(path_matches(part, bare) for part in parts[anchor:-1]):
-                return True
-        elif any(path_matches("/".join(parts[:i]), bare) for i in range(max(anchor, 0) + 1, len(parts))):
+        if path_matches(name if "/" not in bare else directory, bare):
             return True
     return False
 

@@ -18,6 +18,7 @@ from reviewbot.analyzers.migrations.layout import (
     is_python_migration_path,
     is_unclaimed_sql,
 )
+from reviewbot.analyzers.migrations.memo import RecordingFiles, RunMemo
 from reviewbot.analyzers.migrations.model import Framework, Migration, OpKind, ParseProblem, Runner
 from reviewbot.analyzers.migrations.notes import historical_note, layout_notes, unclaimed_note
 from reviewbot.analyzers.migrations.pycalls import parse_python
@@ -175,7 +176,20 @@ class MigrationAnalyzer:
 
     def analyze(self, changes: ChangeSet, config: Config, progress: Progress) -> AnalyzerResult:
         started = time.perf_counter()
-        files = MigrationFiles(changes)
+        # The results cache: a whole run, reused only when every file and listing it read is unchanged.
+        memo = RunMemo.open(changes, config)
+        remembered = memo.lookup(changes, self.name) if memo is not None else None
+        if remembered is not None:
+            return replace(remembered, seconds=time.perf_counter() - started)
+        files = RecordingFiles(changes)
+        result = self._analyze(changes, config, progress, files, started)
+        if memo is not None:
+            memo.store(files.inputs, result)
+        return result
+
+    def _analyze(
+        self, changes: ChangeSet, config: Config, progress: Progress, files: MigrationFiles, started: float
+    ) -> AnalyzerResult:
         finder = RunnerFinder(files.read)
         field_history: FieldHistory | None = None
         findings: list[Finding] = []

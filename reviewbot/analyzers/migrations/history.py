@@ -104,11 +104,14 @@ class FolderHistory:
         self._order: dict[str, tuple[str, ...]] = {}
         self._migrations: dict[str, Migration | None] = {}
         self._lowered: dict[str, str] = {}
+        self._snapshots: dict[str, dict[str, Schema]] = {}
+        self._wanted: set[str] = set()  # the files under review (remembered): their positions are kept
 
     def remember(self, migrations: Iterable[Migration]) -> None:
         """Migrations already loaded by the caller are not read again."""
         for migration in migrations:
             self._migrations.setdefault(migration.path, migration)
+            self._wanted.add(migration.path)
 
     def order(self, folder: str) -> tuple[str, ...]:
         """The folder's migration files in the order the runner applies them."""
@@ -127,10 +130,16 @@ class FolderHistory:
     def position(self, migration: Migration, folder: str) -> Position:
         """What the folder built before `migration`, as far as the tables `migration` touches go.
 
-        Only earlier files that name one of those tables (or a table renamed into one of them) are
-        parsed: a pull request adding one migration to a folder of hundreds reads a handful.
+        For a file under review (`remember`), from one replay of the folder; for another, a replay of the
+        earlier files that name one of its tables (or a table renamed into one of them).
         """
         order = self.order(folder)
+        if migration.path in self._wanted or migration.path not in order:
+            # One replay of the whole folder serves every file under review, instead of a replay of the
+            # relevant earlier files per file, which grew with the square of the folder (issue #18); the
+            # tables a file touches end up the same either way.
+            return Position(self._replayed(folder, order).get(migration.path, self._replayed(folder, order)[""]),
+                            self._complete(folder))
         # Not applied with the folder (a stray file, a file named on the command line): it runs against
         # whatever the whole folder built.
         earlier = order[: order.index(migration.path)] if migration.path in order else order
@@ -151,6 +160,22 @@ class FolderHistory:
             for op in found.operations if found is not None else ():
                 schema.apply(op)
         return Position(schema, self._complete(folder))
+
+    def _replayed(self, folder: str, order: tuple[str, ...]) -> dict[str, Schema]:
+        """The schema before each file under review of the folder, and ("") after the folder's last file."""
+        found = self._snapshots.get(folder)
+        if found is None:
+            schema = Schema()
+            found = {}
+            for path in order:
+                if path in self._wanted:
+                    found[path] = schema.copy()
+                loaded = self._migration(path)
+                for op in loaded.operations if loaded is not None else ():
+                    schema.apply(op)
+            found[""] = schema
+            self._snapshots[folder] = found
+        return found
 
     def _mentions(self, path: str, names: set[str]) -> bool:
         text = self._lowered.get(path)

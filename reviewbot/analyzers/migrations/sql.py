@@ -33,9 +33,11 @@ class LineIndex:
     def __init__(self, text: str) -> None:
         self.text = text
         self.starts = [0]
-        for i, ch in enumerate(text):
-            if ch == "\n":
-                self.starts.append(i + 1)
+        # str.find runs in C; a Python loop over every character cost more than the parse (issue #18).
+        newline = text.find("\n")
+        while newline >= 0:
+            self.starts.append(newline + 1)
+            newline = text.find("\n", newline + 1)
 
     def line_of(self, offset: int) -> int:
         return bisect.bisect_right(self.starts, offset)

@@ -12,27 +12,21 @@ from __future__ import annotations
 import ast
 import io
 import os
-import time
 import tokenize
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+from libcst.metadata import CodeRange, PositionProvider
+from libcst.metadata.position_provider import PositionProvidingCodegenState
 
-from reviewbot.analyzers.base import AnalyzerResult, Progress
-from reviewbot.analyzers.migrations.layout import is_python_migration_path
+from reviewbot.analyzers.python.analyzer import FileJob
 from reviewbot.analyzers.python.names import NODE_FIELDS, WALKED_NODE_TYPES, collect_imports, node_fields
 from reviewbot.analyzers.python.rule import FileContext, PythonRule, Report
 from reviewbot.analyzers.python.rules import RULES
-from reviewbot.analyzers.workers import Lost, WorkerPool
-from reviewbot.config import Config, effective_jobs
-from reviewbot.core.changes import ChangeSet, FileChange
+from reviewbot.config import Config
 from reviewbot.core.findings import Finding, Fix, Span
 from reviewbot.core.meta import INTERNAL_ERROR, PARSE_ERROR, bounded, meta_finding
-
-_PYTHON_SUFFIXES = (".py", ".pyi")
 
 Handler = Callable[[cst.CSTNode], object]
 
@@ -88,21 +82,6 @@ def walk(module: cst.Module, ctx: FileContext, rules: Sequence[PythonRule]) -> N
                 handler(node)
 
     visit(module)
-
-
-@dataclass(frozen=True, slots=True)
-class FileJob:
-    path: str
-    text: str | None
-    # Where a finding about the whole file goes (too large, lost): the first line the change added, so
-    # that in `diff` modes a changed file that could not be checked fails the gate.
-    first_line: int = 1
-
-
-def _read_source(root: str, job: FileJob) -> bytes:
-    if job.text is not None:
-        return job.text.encode("utf-8")
-    return (Path(root) / job.path).read_bytes()
 
 
 def _active_rules(
@@ -231,11 +210,38 @@ def _syntax_error_location(source: bytes, err: cst.ParserSyntaxError) -> tuple[i
     return err.editor_line, err.editor_column, bounded(err.message)
 
 
+class _PositionState(PositionProvidingCodegenState):
+    """libcst's position-recording code generation, with a fast path for tokens without a line break
+    (libcst splits every token with a regular expression)."""
+
+    def _update_position(self, value: str) -> None:
+        if "\n" in value or "\r" in value:
+            super()._update_position(value)
+        else:
+            self.column += len(value)
+
+
+def node_positions(module: cst.Module) -> Mapping[cst.CSTNode, CodeRange]:
+    """Every node's PositionProvider range, from one code generation pass over the module.
+
+    `MetadataWrapper.resolve(PositionProvider)` runs the same code generation and then walks the whole
+    tree once more with no visitor (its batched providers' pass, empty here): half its cost for nothing
+    (issue #18). This calls the provider's state directly; tests/analyzers/python/test_positions.py
+    proves the ranges equal MetadataWrapper's on the fixtures and on a real corpus.
+    """
+    provider = PositionProvider()
+    # libcst's private API (stable since 0.3): `_computed` is what BaseMetadataProvider._gen fills and
+    # returns, `_codegen` what PositionProvider._gen_impl runs; the test above pins both.
+    provider._computed = {}
+    state = _PositionState(default_indent=module.default_indent, default_newline=module.default_newline, provider=provider)
+    module._codegen(state)
+    return provider._computed  # type: ignore[return-value]  # filled with CodeRange by the state above
+
+
 def _resolve(
     path: str, module: cst.Module, reports: list[Report], rules: dict[str, type[PythonRule]]
 ) -> list[Finding]:
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    positions = wrapper.resolve(PositionProvider)
+    positions = node_positions(module)
     findings: list[Finding] = []
     seen: set[tuple[str, int, int, str]] = set()
     for report in reports:
@@ -267,31 +273,18 @@ def _resolve(
     return findings
 
 
-# ----------------------------------------------------------------- the analyzer
-
-_WORKER_STATE: dict[str, object] = {}
+# ----------------------------------------------------------------- one job in a worker
 
 
-def _init_worker(root: str, config: Config) -> None:
-    _WORKER_STATE["root"] = root
-    _WORKER_STATE["config"] = config
-
-
-def _run_job(job: FileJob) -> list[Finding]:
-    root = _WORKER_STATE["root"]
-    config = _WORKER_STATE["config"]
-    assert isinstance(root, str) and isinstance(config, Config)  # set by _init_worker
-    return _run_one(root, config, job)
-
-
-def _run_one(root: str, config: Config, job: FileJob) -> list[Finding]:
+def run_job(root: str, config: Config, job: FileJob) -> list[Finding]:
+    """One file in a worker: too large is RB901, unreadable RB901, otherwise every active rule."""
     try:
         size = len(job.text.encode("utf-8", "surrogateescape")) if job.text is not None else (
             os.path.getsize(os.path.join(root, job.path))
         )
         if size > config.max_file_bytes:
             return [_too_large(job.path, size, config.max_file_bytes, job.first_line)]
-        source = _read_source(root, job)
+        source = job.text.encode("utf-8") if job.text is not None else (Path(root) / job.path).read_bytes()
     except OSError as err:
         return [meta_finding(PARSE_ERROR, job.path, f"cannot read: {err.strerror or err}", 1, 1)]
     return analyze_source(job.path, source, config)
@@ -311,50 +304,3 @@ def _too_large(path: str, size: int, limit: int, line: int) -> Finding:
 
 def _megabytes(size: int) -> str:
     return f"{size / 1_048_576:.1f} MiB" if size >= 104_858 else f"{size:,} bytes"
-
-
-def python_files(changes: ChangeSet, config: Config) -> list[FileChange]:
-    """Python files for the payment rules; migration modules belong to the migrations analyzer,
-    so each file is parsed once."""
-    return [
-        f
-        for f in changes.files
-        if f.path.endswith(_PYTHON_SUFFIXES) and not is_python_migration_path(f.path, config)
-    ]
-
-
-class PythonAnalyzer:
-    """reviewbot's own Python rules (RB1xx, RB2xx, RB3xx, RB5xx, RB7xx).
-
-    Files are parsed in supervised worker processes (analyzers/workers.py), even a single file: a fork
-    costs about 10 ms, and a file that crashes or hangs the native parser then costs only itself.
-    """
-
-    name = "reviewbot"
-
-    def analyze(self, changes: ChangeSet, config: Config, progress: Progress) -> AnalyzerResult:
-        started = time.perf_counter()
-        jobs = [
-            FileJob(f.path, f.text, 1 if f.is_whole else min(f.added_lines, default=1))
-            for f in python_files(changes, config)
-        ]
-        findings: list[Finding] = []
-        workers = min(effective_jobs(config.jobs), len(jobs))
-        if jobs:
-            with WorkerPool(
-                workers, _run_job, config.file_timeout_seconds, initializer=_init_worker, initargs=(changes.root, config)
-            ) as pool:
-                for done, (index, outcome) in enumerate(pool.map(jobs), start=1):
-                    if isinstance(outcome, Lost):
-                        job = jobs[index]
-                        findings.append(meta_finding(PARSE_ERROR, job.path, f"not analysed: {outcome.reason}", job.first_line))
-                    else:
-                        findings.extend(outcome)
-                    progress.advance("python", done, len(jobs))
-        return AnalyzerResult(
-            name=self.name,
-            findings=tuple(findings),
-            seconds=time.perf_counter() - started,
-            files=len(jobs),
-            read=tuple(job.path for job in jobs),
-        )

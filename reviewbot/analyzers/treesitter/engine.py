@@ -24,6 +24,7 @@ import ahocorasick_rs
 import tree_sitter
 
 from reviewbot.analyzers.base import AnalyzerResult, Progress
+from reviewbot.analyzers.cache import ResultCache, cached_source
 from reviewbot.analyzers.treesitter import grammars
 from reviewbot.analyzers.treesitter.nodes import captures, first_error, one_line
 from reviewbot.analyzers.treesitter.rule import FileContext, Report, TreeSitterRule
@@ -313,8 +314,20 @@ class TreeSitterAnalyzer:
     def analyze(self, changes: ChangeSet, config: Config, progress: Progress) -> AnalyzerResult:
         started = time.perf_counter()
         files = changes.with_suffix(self.spec.suffixes)
-        jobs = [FileJob(f.path, f.text) for f in files]
         findings: list[Finding] = []
+        # The results cache (analyzers/cache.py): unchanged files come from it, the others are parsed.
+        cache = ResultCache.open(changes.root, config, self.spec.name, TREE_SITTER_LIBRARIES)
+        jobs: list[FileJob] = []
+        digests: dict[str, str] = {}
+        for f in files:
+            found = cached_source(changes.root, f.path, f.text) if cache is not None else None
+            if cache is not None and found is not None:
+                hit = cache.get(f.path, found[1])
+                if hit is not None:
+                    findings.extend(hit)
+                    continue
+                digests[f.path] = found[1]
+            jobs.append(FileJob(f.path, found[0] if found is not None else f.text))
         workers = config.jobs or (os.cpu_count() or 1)
         label = self.spec.name
         if workers > 1 and len(jobs) > 1 and source_bytes(changes.root, jobs) >= MIN_BYTES_FOR_POOL:
@@ -322,17 +335,32 @@ class TreeSitterAnalyzer:
             with ProcessPoolExecutor(
                 max_workers=workers, initializer=_init_worker, initargs=(changes.root, config, self.spec)
             ) as pool:
-                for done, result in enumerate(pool.map(_run_job, jobs, chunksize=chunk), start=1):
+                for done, (job, result) in enumerate(zip(jobs, pool.map(_run_job, jobs, chunksize=chunk), strict=True), start=1):
                     findings.extend(result)
+                    _remember(cache, digests, job, result)
                     progress.advance(label, done, len(jobs))
         else:
             for done, job in enumerate(jobs, start=1):
-                findings.extend(run_one(changes.root, config, self.spec, job))
+                result = run_one(changes.root, config, self.spec, job)
+                findings.extend(result)
+                _remember(cache, digests, job, result)
                 progress.advance(label, done, len(jobs))
+        if cache is not None:
+            cache.save()
         return AnalyzerResult(
             name=self.name,
             findings=tuple(findings),
             seconds=time.perf_counter() - started,
-            files=len(jobs),
-            read=tuple(job.path for job in jobs),
+            files=len(files),
+            read=tuple(f.path for f in files),
         )
+
+
+# What decides a file's findings besides our code and the configuration (the cache's settings key).
+TREE_SITTER_LIBRARIES = ("tree-sitter", "tree-sitter-typescript", "tree-sitter-go")
+
+
+def _remember(cache: ResultCache | None, digests: dict[str, str], job: FileJob, result: list[Finding]) -> None:
+    digest = digests.get(job.path)
+    if cache is not None and digest is not None:
+        cache.put(job.path, digest, result)
