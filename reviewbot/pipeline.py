@@ -212,10 +212,16 @@ def run(
     """Analyze a change set, replay its migrations when asked (`--trace`), and gate the findings."""
     started = time.perf_counter()
     analyzers = build_analyzers(tools, config.languages, changes)
+    preload = []
     if "python" in config.languages and changes.with_suffix((".py", ".pyi")):
+        preload.append("reviewbot.analyzers.python.engine")
+    tree_sitter_languages = [s for lang, s in (("typescript", TYPESCRIPT_SUFFIXES), ("go", GO_SUFFIXES)) if lang in config.languages]
+    if sum(len(changes.with_suffix(s)) for s in tree_sitter_languages) > 1:
+        preload.append("reviewbot.analyzers.treesitter.engine")  # enough files for its worker pool
+    if preload:
         from reviewbot.analyzers.workers import start_fork_server
 
-        start_fork_server()  # from this (main) thread, before the analyzers' threads start
+        start_fork_server(preload)  # from this (main) thread, before the analyzers' threads start
     results, notes = run_analyzers(changes, config, analyzers, progress or NullProgress())
     findings: list[Finding] = [f for r in results for f in r.findings]
     # Secrets never reach any output (STYLE.md §7): masked once, here, for every format; then messages

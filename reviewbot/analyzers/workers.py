@@ -72,7 +72,7 @@ def pool_context() -> Context:
     return multiprocessing.get_context("spawn")
 
 
-def start_fork_server() -> None:
+def start_fork_server(preload: Sequence[str] = FORKSERVER_PRELOAD) -> None:
     """Start the fork server now, from the main thread, with SIGINT ignored from its first instruction.
 
     A Ctrl-C reaches the whole process group. Started lazily from an analyzer's thread, the fork server
@@ -85,7 +85,7 @@ def start_fork_server() -> None:
         return
     from multiprocessing import forkserver
 
-    pool_context()  # sets the preload list before the server starts
+    pool_context().set_forkserver_preload(list(preload))  # the modules the run's workers will need
     mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:

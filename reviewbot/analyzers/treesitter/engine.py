@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import ahocorasick_rs
@@ -28,6 +27,7 @@ from reviewbot.analyzers.cache import ResultCache, cached_source
 from reviewbot.analyzers.treesitter import grammars
 from reviewbot.analyzers.treesitter.nodes import captures, first_error, one_line
 from reviewbot.analyzers.treesitter.rule import FileContext, Report, TreeSitterRule
+from reviewbot.analyzers.workers import Lost, WorkerPool
 from reviewbot.config import Config
 from reviewbot.core.changes import ChangeSet
 from reviewbot.core.findings import Finding, Span
@@ -331,13 +331,20 @@ class TreeSitterAnalyzer:
         workers = config.jobs or (os.cpu_count() or 1)
         label = self.spec.name
         if workers > 1 and len(jobs) > 1 and source_bytes(changes.root, jobs) >= MIN_BYTES_FOR_POOL:
-            chunk = max(1, len(jobs) // (workers * 8))
-            with ProcessPoolExecutor(
-                max_workers=workers, initializer=_init_worker, initargs=(changes.root, config, self.spec)
+            # Supervised workers forked from the fork server (analyzers/workers.py), as for Python: a
+            # grammar that crashes or hangs on a file costs that file (RB901), never the run, and no
+            # worker inherits a lock one of the other analyzers' threads held.
+            with WorkerPool(
+                min(workers, len(jobs)), _run_job, config.file_timeout_seconds,
+                initializer=_init_worker, initargs=(changes.root, config, self.spec),
             ) as pool:
-                for done, (job, result) in enumerate(zip(jobs, pool.map(_run_job, jobs, chunksize=chunk), strict=True), start=1):
-                    findings.extend(result)
-                    _remember(cache, digests, job, result)
+                for done, (index, outcome) in enumerate(pool.map(jobs), start=1):
+                    job = jobs[index]
+                    if isinstance(outcome, Lost):
+                        findings.append(meta_finding(PARSE_ERROR, job.path, f"not analysed: {outcome.reason}"))
+                    else:
+                        findings.extend(outcome)
+                        _remember(cache, digests, job, outcome)
                     progress.advance(label, done, len(jobs))
         else:
             for done, job in enumerate(jobs, start=1):
