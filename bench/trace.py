@@ -54,7 +54,7 @@ def _trace(root: Path, change: dict[str, str], url: str, rows: int) -> tuple[flo
     changes = ChangeSet(str(root), tuple(FileChange(p, FileStatus.ADDED, text=t) for p, t in change.items()),
                         mode=Mode.DIFF)
     started = time.perf_counter()
-    result = run(changes, Config(root=str(root)), (), trace=TraceRequest(postgres_url=url, rows=rows))
+    result = run(changes, Config(root=str(root), cache=False), (), trace=TraceRequest(postgres_url=url, rows=rows))
     wall = time.perf_counter() - started
     assert result.trace is not None, result.notes
     statements = [s for m in result.trace.migrations for s in m.statements]
