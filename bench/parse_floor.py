@@ -17,7 +17,7 @@ def main(argv: list[str]) -> None:
     positions = "--positions" in argv
     ours = "--node-positions" in argv
     if ours:
-        from reviewbot.analyzers.python.engine import node_positions
+        from reviewbot.analyzers.python.positions import node_positions
     for path in sorted(root.rglob("*.py")):
         try:
             module = cst.parse_module(path.read_bytes())

@@ -4,7 +4,7 @@ Cost model (issue #2): a libcst CSTVisitor rebuilds every node it visits and Pos
 re-generates the whole module's code, 1x and ~4x a bare parse. So the walk here reads the
 dataclass fields of each node directly (about a fifth of a parse), rules are only instantiated
 for files whose text contains one of their trigger words, and positions are resolved only for
-files in which some rule reported something.
+the nodes some rule reported (positions.py).
 """
 
 from __future__ import annotations
@@ -13,15 +13,15 @@ import ast
 import io
 import os
 import tokenize
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import libcst as cst
-from libcst.metadata import CodeRange, PositionProvider
-from libcst.metadata.position_provider import PositionProvidingCodegenState
+from libcst.metadata import CodeRange
 
 from reviewbot.analyzers.python.analyzer import FileJob
 from reviewbot.analyzers.python.names import NODE_FIELDS, WALKED_NODE_TYPES, collect_imports, node_fields
+from reviewbot.analyzers.python.positions import report_positions
 from reviewbot.analyzers.python.rule import FileContext, PythonRule, Report
 from reviewbot.analyzers.python.rules import RULES
 from reviewbot.config import Config
@@ -139,7 +139,7 @@ def analyze_source(
         walk(module, ctx, rules)
         if not ctx.reports:
             return []
-        return _resolve(path, module, ctx.reports, {r.code: r for r in active})
+        return _resolve(path, module, source, ctx.reports, {r.code: r for r in active})
     except RecursionError:
         # Only in-process: worker processes (the analyzer's path) run with a deep stack.
         return [meta_finding(PARSE_ERROR, path, "not analysed: the file is nested too deeply to walk in this process", 1, 1)]
@@ -210,38 +210,10 @@ def _syntax_error_location(source: bytes, err: cst.ParserSyntaxError) -> tuple[i
     return err.editor_line, err.editor_column, bounded(err.message)
 
 
-class _PositionState(PositionProvidingCodegenState):
-    """libcst's position-recording code generation, with a fast path for tokens without a line break
-    (libcst splits every token with a regular expression)."""
-
-    def _update_position(self, value: str) -> None:
-        if "\n" in value or "\r" in value:
-            super()._update_position(value)
-        else:
-            self.column += len(value)
-
-
-def node_positions(module: cst.Module) -> Mapping[cst.CSTNode, CodeRange]:
-    """Every node's PositionProvider range, from one code generation pass over the module.
-
-    `MetadataWrapper.resolve(PositionProvider)` runs the same code generation and then walks the whole
-    tree once more with no visitor (its batched providers' pass, empty here): half its cost for nothing
-    (issue #18). This calls the provider's state directly; tests/analyzers/python/test_positions.py
-    proves the ranges equal MetadataWrapper's on the fixtures and on a real corpus.
-    """
-    provider = PositionProvider()
-    # libcst's private API (stable since 0.3): `_computed` is what BaseMetadataProvider._gen fills and
-    # returns, `_codegen` what PositionProvider._gen_impl runs; the test above pins both.
-    provider._computed = {}
-    state = _PositionState(default_indent=module.default_indent, default_newline=module.default_newline, provider=provider)
-    module._codegen(state)
-    return provider._computed  # type: ignore[return-value]  # filled with CodeRange by the state above
-
-
 def _resolve(
-    path: str, module: cst.Module, reports: list[Report], rules: dict[str, type[PythonRule]]
+    path: str, module: cst.Module, source: bytes, reports: list[Report], rules: dict[str, type[PythonRule]]
 ) -> list[Finding]:
-    positions = node_positions(module)
+    positions = report_positions(module, source, [report.node for report in reports])
     findings: list[Finding] = []
     seen: set[tuple[str, int, int, str]] = set()
     for report in reports:
