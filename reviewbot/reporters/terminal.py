@@ -37,36 +37,46 @@ class TerminalReporter:
         self.color = color
 
     def render(self, report: ReportInput) -> str:
-        out = io.StringIO()
-        console = Console(
-            file=out, force_terminal=self.color, no_color=not self.color,
-            color_system="standard" if self.color else None, highlight=False, markup=False, emoji=False,
-            width=200, legacy_windows=False,
-        )
-
-        def line(text: Text | str = "") -> None:
-            console.print(text, soft_wrap=True, crop=False, overflow="ignore", no_wrap=True)
-
+        rows: list[Text] = []
+        line = rows.append
+        shown = report.shown
+        # The lines each file's frames show: only those are read with their secrets masked.
+        framed: dict[str, set[int]] = {}
+        if self.show_frames:
+            for finding in shown:
+                line_number = finding.span.line
+                framed.setdefault(finding.path, set()).update(
+                    range(line_number - FRAME_CONTEXT_LINES, line_number + FRAME_CONTEXT_LINES + 1))
         cache: dict[str, list[str]] = {}
-        for finding in report.shown:
+        for finding in shown:
             line(_header(finding))
             if self.show_frames:
                 lines = cache.get(finding.path)
                 if lines is None:
-                    lines = cache[finding.path] = report.source_lines(finding.path)
-                for row in frame_rows(lines, finding):
-                    line(row)
+                    lines = cache[finding.path] = report.source_lines(finding.path, framed[finding.path])
+                rows.extend(frame_rows(lines, finding))
             line(_status(finding))
             for number, help_line in enumerate(finding.help.splitlines() if finding.help else ()):
                 label = "  = help: " if number == 0 else "          "
                 line(Text.assemble((label, "cyan" if number == 0 else ""), printable(help_line)))
             if finding.tool == "reviewbot" or finding.rule in report.rules:
                 line(Text.assemble(("  = see: ", "cyan"), f"reviewbot explain {printable(finding.rule)}"))
-            line()
+            line(Text())
         for note in report.notes:
             line(Text.assemble(("note: ", "bold"), printable(note)))
         line(Text(summary_line(report), style="bold"))
         line(Text(printable(report.verdict.reason), style="bold green" if report.verdict.passed else "bold red"))
+        if not self.color:
+            # Every row is one line without tabs or controls (escaped above), so without colour rich would
+            # print each one's plain text; a thousand findings cost rich seconds, this nothing (issue #18).
+            return "".join(row.plain + "\n" for row in rows)
+        out = io.StringIO()
+        console = Console(
+            file=out, force_terminal=True, no_color=False, color_system="standard", highlight=False,
+            markup=False, emoji=False, width=200, legacy_windows=False,
+        )
+        # One print of every row joined: rich's per-call overhead once, not per line.
+        console.print(Text("\n").join(rows), soft_wrap=True, crop=False, overflow="ignore", no_wrap=True)
         return out.getvalue()
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
+from reviewbot.core.redact import scrub_lines
 from reviewbot.summary.redact import is_luhn_valid, is_secret_path, redact, scrub
 from tests.summary.conftest import (
     STRIPE_LIVE,
@@ -135,3 +138,45 @@ def test_a_secret_in_an_unterminated_string_literal_is_masked():
 )
 def test_look_alikes_of_a_secret_are_left_alone(text):
     assert redact(text) == text
+
+
+# ------------------------------------------- code frames mask only the lines they show (issue #18)
+
+_SECRET_LINES = [
+    f'stripe.api_key = "{STRIPE_LIVE}"',
+    f"verify(payload, sig, '{WEBHOOK_SECRET}')",
+    f"AWS_SECRET_ACCESS_KEY={AWS_SECRET}",
+    f"# rotated: {AWS_SECRET}",
+    f"headers = {{'Authorization': 'Bearer {JWT}'}}",
+    "export PAYPAL_CLIENT_SECRET='EHr8a9sd7f6g5h4j3k2l1'",
+    "DATABASE_URL=postgres://payments:Hunter2Hunter2@db:5432/pay",
+    "card = '4242 4242 4242 4242'",
+    # a name and its value lines apart: the pattern crosses the line breaks through whitespace
+    'CONFIG = {"webhook_secret":\n\n\n\n\n\n\n        "s3cr3t-value-from-dashboard"}',
+    "export\n\n  STRIPE_SECRET_KEY=\n\n\n   rk_live_abcdefgh12345678",
+    'password =\\\n    "correct-horse-battery"',
+    f"KEY = '''\n{PRIVATE_KEY}\n'''",
+    "password = 'an unterminated literal with a secret",
+]
+
+
+def _document(seed: int) -> str:
+    rng = random.Random(seed)
+    pieces = _SECRET_LINES * 2 + ["charge(amount_cents)", "", "    ", "# a comment", "total = Decimal('1.00')"] * 6
+    rng.shuffle(pieces)
+    return "\n".join(pieces) + "\n"
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_masking_only_the_framed_lines_gives_those_lines_exactly_as_masking_the_whole_file(seed):
+    text = _document(seed)
+    whole = scrub(text).text.splitlines()
+    for number in range(1, len(whole) + 1):
+        assert scrub_lines(text, {number - 1, number, number + 1})[number - 1] == whole[number - 1], number
+    wanted = set(random.Random(seed).sample(range(1, len(whole) + 1), 10))
+    partial = scrub_lines(text, wanted)
+    assert len(partial) == len(whole)
+    assert all(partial[n - 1] == (whole[n - 1] if n in wanted else "") for n in range(1, len(whole) + 1))
+    for secret in (STRIPE_LIVE, WEBHOOK_SECRET, AWS_SECRET, "s3cr3t-value-from-dashboard", "rk_live_abcdefgh12345678",
+                   "correct-horse-battery", "MIIEowIBAAKCAQEA", "Hunter2Hunter2", "4242 4242 4242 4242"):
+        assert not any(secret in line for line in scrub_lines(text, range(1, len(whole) + 1)))
