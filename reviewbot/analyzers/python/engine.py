@@ -16,6 +16,7 @@ import tokenize
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import ahocorasick_rs
 import libcst as cst
 from libcst.metadata import CodeRange
 
@@ -31,13 +32,17 @@ from reviewbot.core.meta import INTERNAL_ERROR, PARSE_ERROR, bounded, meta_findi
 Handler = Callable[[cst.CSTNode], object]
 
 
-def _dispatch_table(
-    rules: Sequence[PythonRule],
-) -> tuple[dict[type, list[Handler]], dict[type, list[Handler]]]:
-    visits: dict[type, list[Handler]] = {}
-    leaves: dict[type, list[Handler]] = {}
-    for rule in rules:
-        for attr in dir(type(rule)):
+# Per rule class: (node type, method name) of each visit_/leave_ method, in dir() order. A `dir()` of
+# every active class per file cost more than the walk of most files.
+_HANDLER_NAMES: dict[type, tuple[tuple[tuple[type, str], ...], tuple[tuple[type, str], ...]]] = {}
+
+
+def _handler_names(rule_type: type) -> tuple[tuple[tuple[type, str], ...], tuple[tuple[type, str], ...]]:
+    found = _HANDLER_NAMES.get(rule_type)
+    if found is None:
+        visits: list[tuple[type, str]] = []
+        leaves: list[tuple[type, str]] = []
+        for attr in dir(rule_type):
             if attr.startswith("visit_"):
                 table, type_name = visits, attr[6:]
             elif attr.startswith("leave_"):
@@ -46,8 +51,23 @@ def _dispatch_table(
                 continue
             node_type = getattr(cst, type_name, None)
             if not isinstance(node_type, type):
-                raise TypeError(f"{type(rule).__name__}.{attr}: libcst has no node {type_name}")
-            table.setdefault(node_type, []).append(getattr(rule, attr))
+                raise TypeError(f"{rule_type.__name__}.{attr}: libcst has no node {type_name}")
+            table.append((node_type, attr))
+        found = _HANDLER_NAMES[rule_type] = (tuple(visits), tuple(leaves))
+    return found
+
+
+def _dispatch_table(
+    rules: Sequence[PythonRule],
+) -> tuple[dict[type, list[Handler]], dict[type, list[Handler]]]:
+    visits: dict[type, list[Handler]] = {}
+    leaves: dict[type, list[Handler]] = {}
+    for rule in rules:
+        visit_names, leave_names = _handler_names(type(rule))
+        for node_type, attr in visit_names:
+            visits.setdefault(node_type, []).append(getattr(rule, attr))
+        for node_type, attr in leave_names:
+            leaves.setdefault(node_type, []).append(getattr(rule, attr))
     return visits, leaves
 
 
@@ -87,17 +107,36 @@ def walk(module: cst.Module, ctx: FileContext, rules: Sequence[PythonRule]) -> N
 def _active_rules(
     path: str, text: str, config: Config, is_test: bool, rule_types: Sequence[type[PythonRule]]
 ) -> list[type[PythonRule]]:
-    active: list[type[PythonRule]] = []
+    candidates: list[tuple[type[PythonRule], tuple[str, ...]]] = []
     for rule_type in rule_types:
         if is_test and config.test_policy == "relaxed" and not rule_type.runs_on_tests:
             continue
         if not config.is_selected(rule_type.code, rule_type.family.value, path):
             continue
-        triggers = rule_type.triggers_for(config)
-        if triggers and not any(t in text for t in triggers):
-            continue
-        active.append(rule_type)
-    return active
+        candidates.append((rule_type, rule_type.triggers_for(config)))
+    present = _words_present(text, tuple(word for _, triggers in candidates for word in triggers))
+    return [rule_type for rule_type, triggers in candidates if not triggers or any(t in present for t in triggers)]
+
+
+# Per set of trigger words: one Aho-Corasick automaton finds which of them occur in a file in one pass
+# (a `word in text` per word scanned a file that holds none of them once for each of ~100 words).
+_AUTOMATA: dict[tuple[str, ...], ahocorasick_rs.AhoCorasick | None] = {}
+
+
+def _words_present(text: str, words: tuple[str, ...]) -> frozenset[str]:
+    if "" in words:  # an empty trigger word occurs in every text
+        words = tuple(word for word in words if word)
+        return frozenset({"", *_words_present(text, words)})
+    if words not in _AUTOMATA:
+        unique = sorted(set(words))
+        _AUTOMATA[words] = (
+            ahocorasick_rs.AhoCorasick(unique, implementation=ahocorasick_rs.Implementation.DFA) if unique else None
+        )
+    automaton = _AUTOMATA[words]
+    if automaton is None:
+        return frozenset()
+    # Overlapping matches: a word inside another (`amount` in `amount_cents`) is present too.
+    return frozenset(automaton.find_matches_as_strings(text, overlapping=True))
 
 
 # A physical line longer than this may hide an expression thousands of levels deep (`x = a.b.b.b…`),

@@ -114,6 +114,13 @@ def keyword_arg(call: cst.Call, name: str) -> cst.Arg | None:
 def literal_value(node: cst.SimpleString) -> str | bytes | None:
     """The value of a string literal; None for one CPython refuses though libcst parses it (a NUL
     byte, an unknown `\\N{...}` name): `evaluated_value` would raise and crash the rule (issue #15)."""
+    raw = node.value
+    quote = node.quote
+    prefix = node.prefix
+    # Without an escape, a NUL or a carriage return, a text literal's value is its body: no need for
+    # CPython to compile it (libcst's evaluated_value runs ast.literal_eval, a parse per literal).
+    if "\\" not in raw and "\x00" not in raw and "\r" not in raw and prefix.lower() in ("", "r", "u"):
+        return raw[len(prefix) + len(quote) : len(raw) - len(quote)]
     try:
         return node.evaluated_value
     except (SyntaxError, ValueError, MemoryError):
