@@ -10,6 +10,7 @@ the nodes some rule reported (positions.py).
 from __future__ import annotations
 
 import ast
+import gc
 import io
 import os
 import tokenize
@@ -154,6 +155,23 @@ def analyze_source(
     rule_types: Sequence[type[PythonRule]] = RULES,
 ) -> list[Finding]:
     """All findings of the active rules on one file's bytes; a file that cannot be parsed is RB901."""
+    # No cyclic garbage collection while one file is parsed and walked: a libcst tree is a few hundred
+    # thousand objects that live exactly as long as this call and hold no cycles, and each full
+    # collection while it lives traverses all of them, so the collector's cost grew with the square of
+    # the file (pretix's orders.py repeated 4x: 3.6 s with it, 2.1 s without). What cycles the rules
+    # make are collected once it is back on.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _analyze_source(path, source, config, rule_types)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _analyze_source(
+    path: str, source: bytes, config: Config, rule_types: Sequence[type[PythonRule]]
+) -> list[Finding]:
     try:
         text = _decode(source)
     except _Unparsable as err:
