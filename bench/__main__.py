@@ -77,6 +77,7 @@ def speed(runs: int, corpus_names: list[str]) -> None:
         for row in rows:
             print(row.row(floor.median))
         warm_rows.append(f"| {corpus.requirement} | {len(files)} | {warm.median:.2f} | {min(warm.seconds):.2f}–{max(warm.seconds):.2f} |")
+    shutil.rmtree(work_dir, ignore_errors=True)
     print("\n### Warm-cache re-audit of an unchanged corpus (whole process, every analyzer; goal under 1 s)\n")
     print("| corpus | Python files | median s | min–max s |\n|---|---|---|---|")
     print("\n".join(warm_rows))

@@ -54,10 +54,7 @@ def redact(text: str) -> str:
 def scrub(text: str) -> Redacted:
     """Like `redact`, and says what was replaced. Line count is preserved, so line numbers stay true."""
     kinds: list[str] = []
-    for pattern, kind, group in _PATTERNS:
-        text = pattern.sub(_replacer(kind, group, kinds), text)
-    text = _CARD_RE.sub(_card_replacer(kinds), text)
-    return Redacted(text, tuple(kinds))
+    return Redacted(_scrub_after_keys(_scrub_keys(text, kinds), kinds), tuple(kinds))
 
 
 # How far a window reaches past the lines asked for: a secret pattern crosses a line break only through a
@@ -73,15 +70,15 @@ def scrub_lines(text: str, wanted: Collection[int]) -> list[str]:
     lines are exactly what scrub gives them, every other line is empty. Scrubbing a whole file costs
     about a millisecond per 2 kB; a code frame needs three lines of it."""
     kinds: list[str] = []
-    pattern, kind, group = _PATTERNS[0]
-    text = pattern.sub(_replacer(kind, group, kinds), text)
+    text = _scrub_keys(text, kinds)
     lines = text.splitlines(keepends=True)
     masked = [""] * len(lines)
     for start, end in _windows(lines, sorted(n for n in wanted if 1 <= n <= len(lines))):
         chunk = "".join(lines[start - 1 : end])
         scrubbed = _scrub_after_keys(chunk, kinds).splitlines()
         if len(scrubbed) != end - start + 1:  # a replaced value held a line break of its own
-            return scrub(text).text.splitlines()
+            whole = _scrub_after_keys(text, kinds).splitlines()
+            return [line if number in wanted else "" for number, line in enumerate(whole, start=1)]
         for number in range(start, end + 1):
             if number in wanted:
                 masked[number - 1] = scrubbed[number - start]
@@ -108,7 +105,14 @@ def _windows(lines: list[str], wanted: list[int]) -> list[tuple[int, int]]:
     return windows
 
 
+def _scrub_keys(text: str, kinds: list[str]) -> str:
+    """Private-key blocks, the one secret that spans any number of lines: always on the whole text."""
+    pattern, kind, group = _PATTERNS[0]
+    return pattern.sub(_replacer(kind, group, kinds), text)
+
+
 def _scrub_after_keys(text: str, kinds: list[str]) -> str:
+    """Every other secret, in `_PATTERNS` order, then card numbers."""
     for pattern, kind, group in _PATTERNS[1:]:
         text = pattern.sub(_replacer(kind, group, kinds), text)
     return _CARD_RE.sub(_card_replacer(kinds), text)

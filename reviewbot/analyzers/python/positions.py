@@ -159,12 +159,12 @@ def _child_ast(parent: cst.CSTNode, parent_ast: object, child: cst.CSTNode) -> o
         return SimpleNamespace(body=orelse)
     if child is getattr(parent, "finalbody", None):
         return SimpleNamespace(body=getattr(parent_ast, "finalbody", None))
-    for field, ast_field in (("handlers", "handlers"), ("cases", "cases")):
+    for field in ("handlers", "cases"):  # the same names in both trees
         items = getattr(parent, field, None)
         if items is not None:
             for index, item in enumerate(items):
                 if item is child:
-                    ast_items = getattr(parent_ast, ast_field, None)
+                    ast_items = getattr(parent_ast, field, None)
                     if not isinstance(ast_items, list) or len(ast_items) != len(items):
                         raise _Unplaced
                     return ast_items[index]

@@ -12,7 +12,12 @@ import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from reviewbot.analyzers.python.names import iter_descendants
-from reviewbot.analyzers.python.positions import _report_positions, node_positions, report_positions
+from reviewbot.analyzers.python.positions import (
+    _report_positions,
+    _Unplaced,
+    node_positions,
+    report_positions,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 PRETIX = Path("/work/corpora/pretix")
@@ -126,4 +131,6 @@ def test_what_cannot_be_placed_with_certainty_falls_back_to_the_whole_module(sou
     module = cst.parse_module(source)
     expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
     nodes = list(iter_descendants(module))
+    with pytest.raises((_Unplaced, SyntaxError)):  # the fast path refuses; the fallback answers
+        _report_positions(module, source, set(nodes))
     assert report_positions(module, source, nodes) == {node: expected[node] for node in nodes}
