@@ -17,7 +17,7 @@ import tomllib
 import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import MISSING, dataclass, field, fields, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from reviewbot.core.findings import Severity
@@ -341,7 +341,7 @@ class Config:
         return True
 
     def is_test_path(self, path: str) -> bool:
-        return any(path_matches(path, p) for p in self.test_paths)
+        return glob_matcher(tuple(self.test_paths))(path)
 
 
 _WORD_RE = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
@@ -372,6 +372,32 @@ def path_matches(path: str, pattern: str) -> bool:
     if pattern.endswith("/**") and (path == pattern[:-3] or path.startswith(pattern[:-2])):
         return True
     return "/" not in pattern and fnmatch.fnmatchcase(path.rsplit("/", 1)[-1], pattern)
+
+
+@lru_cache(maxsize=256)
+def glob_matcher(patterns: tuple[str, ...]) -> typing.Callable[[str], bool]:
+    """`any(path_matches(path, p) for p in patterns)` as one compiled test: two regular expressions, one
+    for whole paths and one for the file name (patterns without `/`), instead of a glob match per pattern
+    per path (an audit asks it of every file under the tree)."""
+    whole: list[str] = []
+    names: list[str] = []
+    for pattern in patterns:
+        whole.append(fnmatch.translate(pattern))
+        if pattern.startswith("**/"):
+            whole.append(fnmatch.translate(pattern[3:]))
+        if pattern.endswith("/**"):
+            whole.append(rf"(?s:{re.escape(pattern[:-3])}(?:/.*)?)\Z")
+        if "/" not in pattern:
+            names.append(fnmatch.translate(pattern))
+    whole_re = re.compile("|".join(whole)) if whole else None
+    name_re = re.compile("|".join(names)) if names else None
+
+    def matches(path: str) -> bool:
+        if whole_re is not None and whole_re.match(path):
+            return True
+        return name_re is not None and name_re.match(path.rsplit("/", 1)[-1]) is not None
+
+    return matches
 
 
 # --------------------------------------------------------------------------- loading
@@ -659,6 +685,7 @@ __all__ = [
     "SemgrepConfig",
     "TraceConfig",
     "TscConfig",
+    "glob_matcher",
     "load_config",
     "path_matches",
     "split_words",

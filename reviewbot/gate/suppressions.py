@@ -88,7 +88,7 @@ def apply_suppressions(
     by_path: dict[str, list[Suppression]] = {}
     paths = {f.path for f in changes.files} | {f.path for f in findings}
     for path in sorted(paths):
-        if any(_MARK in line for line in texts.lines(path)):
+        if texts.holds(path, _MARK):
             by_path[path] = parse_suppressions(path, texts.lines(path))
     kept: list[Finding] = []
     suppressed = 0

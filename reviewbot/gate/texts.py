@@ -12,23 +12,44 @@ class FileTexts:
 
     def __init__(self, changes: ChangeSet) -> None:
         self._changes = changes
+        self._texts: dict[str, str] = {}
         self._lines: dict[str, list[str]] = {}
+
+    def text(self, path: str) -> str:
+        """The whole text (undecodable bytes replaced; empty when the file cannot be read)."""
+        cached = self._texts.get(path)
+        if cached is None:
+            change = self._changes.get(path)
+            cached = change.text if change is not None else None
+            if cached is None:
+                cached = self._read(path).decode("utf-8", errors="replace")
+            self._texts[path] = cached
+        return cached
+
+    def holds(self, path: str, mark: str) -> bool:
+        """`mark in self.text(path)` for an ASCII mark, without decoding a file that does not hold it."""
+        if path in self._texts:
+            return mark in self._texts[path]
+        change = self._changes.get(path)
+        if change is not None and change.text is not None:
+            return mark in change.text
+        data = self._read(path)
+        if mark.encode("ascii") not in data:  # ASCII bytes decode to themselves, whatever surrounds them
+            return False
+        self._texts[path] = data.decode("utf-8", errors="replace")
+        return True
+
+    def _read(self, path: str) -> bytes:
+        try:
+            return (Path(self._changes.root) / path).read_bytes()
+        except OSError:
+            return b""
 
     def lines(self, path: str) -> list[str]:
         cached = self._lines.get(path)
-        if cached is not None:
-            return cached
-        change = self._changes.get(path)
-        text: str | None = change.text if change is not None else None
-        if text is None:
-            try:
-                data = (Path(self._changes.root) / path).read_bytes()
-            except OSError:
-                data = b""
-            text = data.decode("utf-8", errors="replace")
-        lines = text.splitlines()
-        self._lines[path] = lines
-        return lines
+        if cached is None:
+            cached = self._lines[path] = self.text(path).splitlines()
+        return cached
 
     def line(self, path: str, number: int) -> str:
         lines = self.lines(path)

@@ -24,6 +24,10 @@ TAB_WIDTH = 4
 SEVERITY_STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "bold yellow", Severity.INFO: "bold blue"}
 GUTTER_STYLE = "blue"
 
+# One output line: (text, rich style) pieces. Plain output joins the texts; only colour output builds rich
+# Text objects from them (a thousand findings made ten thousand of those for nothing but `.plain`).
+Row = tuple[tuple[str, str], ...]
+
 
 def wants_color(stream: TextIO) -> bool:
     """rich's own decision for `stream`: a terminal, or FORCE_COLOR; never NO_COLOR or TERM=dumb."""
@@ -37,7 +41,7 @@ class TerminalReporter:
         self.color = color
 
     def render(self, report: ReportInput) -> str:
-        rows: list[Text] = []
+        rows: list[Row] = []
         line = rows.append
         shown = report.shown
         # The lines each file's frames show: only those are read with their secrets masked.
@@ -58,46 +62,45 @@ class TerminalReporter:
             line(_status(finding))
             for number, help_line in enumerate(finding.help.splitlines() if finding.help else ()):
                 label = "  = help: " if number == 0 else "          "
-                line(Text.assemble((label, "cyan" if number == 0 else ""), printable(help_line)))
+                line(((label, "cyan" if number == 0 else ""), (printable(help_line), "")))
             if finding.tool == "reviewbot" or finding.rule in report.rules:
-                line(Text.assemble(("  = see: ", "cyan"), f"reviewbot explain {printable(finding.rule)}"))
-            line(Text())
+                line((("  = see: ", "cyan"), (f"reviewbot explain {printable(finding.rule)}", "")))
+            line(())
         for note in report.notes:
-            line(Text.assemble(("note: ", "bold"), printable(note)))
-        line(Text(summary_line(report), style="bold"))
-        line(Text(printable(report.verdict.reason), style="bold green" if report.verdict.passed else "bold red"))
+            line((("note: ", "bold"), (printable(note), "")))
+        line(((summary_line(report), "bold"),))
+        line(((printable(report.verdict.reason), "bold green" if report.verdict.passed else "bold red"),))
         if not self.color:
             # Every row is one line without tabs or controls (escaped above), so without colour rich would
             # print each one's plain text; a thousand findings cost rich seconds, this nothing (issue #18).
-            return "".join(row.plain + "\n" for row in rows)
+            return "".join("".join(piece for piece, _ in row) + "\n" for row in rows)
         out = io.StringIO()
         console = Console(
             file=out, force_terminal=True, no_color=False, color_system="standard", highlight=False,
             markup=False, emoji=False, width=200, legacy_windows=False,
         )
         # One print of every row joined: rich's per-call overhead once, not per line.
-        console.print(Text("\n").join(rows), soft_wrap=True, crop=False, overflow="ignore", no_wrap=True)
+        text = Text("\n").join(Text.assemble(*row) for row in rows)
+        console.print(text, soft_wrap=True, crop=False, overflow="ignore", no_wrap=True)
         return out.getvalue()
 
 
-def _header(finding: Finding) -> Text:
+def _header(finding: Finding) -> Row:
     span = finding.span
-    return Text.assemble(
+    return (
         (printable(finding.path), "bold"),
-        f":{span.line}:{span.column}: ",
+        (f":{span.line}:{span.column}: ", ""),
         (printable(finding.rule), SEVERITY_STYLES[finding.severity]),
-        " ",
-        printable(finding.message),
+        (" ", ""),
+        (printable(finding.message), ""),
     )
 
 
-def _status(finding: Finding) -> Text:
+def _status(finding: Finding) -> Row:
     """`= error, high confidence, blocks the gate`: what the finding is and what it does to the gate."""
-    text = Text.assemble(("  = ", "cyan"), (finding.severity.value, SEVERITY_STYLES[finding.severity]),
-                         f", {finding.confidence.value} confidence")
-    if finding.blocking:
-        text.append(", blocks the gate", style="bold")
-    return text
+    row: Row = (("  = ", "cyan"), (finding.severity.value, SEVERITY_STYLES[finding.severity]),
+                (f", {finding.confidence.value} confidence", ""))
+    return (*row, (", blocks the gate", "bold")) if finding.blocking else row
 
 
 def display(text: str) -> str:
@@ -105,7 +108,7 @@ def display(text: str) -> str:
     return printable_code(text).expandtabs(TAB_WIDTH)
 
 
-def frame_rows(lines: list[str], finding: Finding) -> list[Text]:
+def frame_rows(lines: list[str], finding: Finding) -> list[Row]:
     """The code frame: a line of context either side, carets under the span in display cells."""
     line = finding.span.line
     if not lines or line > len(lines):
@@ -114,14 +117,14 @@ def frame_rows(lines: list[str], finding: Finding) -> list[Text]:
     end = min(len(lines), line + FRAME_CONTEXT_LINES)
     width = len(str(end))
     gutter = f"  {' ' * width} |"
-    rows = [Text(gutter, style=GUTTER_STYLE)]
+    rows: list[Row] = [((gutter, GUTTER_STYLE),)]
     for number in range(start, end + 1):
         raw = lines[number - 1].rstrip("\r")
-        rows.append(Text.assemble((f"  {number:>{width}} |", GUTTER_STYLE), " ", display(raw)))
+        rows.append(((f"  {number:>{width}} |", GUTTER_STYLE), (" " + display(raw), "")))
         if number == line:
             offset, length = caret_cells(raw, finding)
-            rows.append(Text.assemble((gutter, GUTTER_STYLE), " ", " " * offset,
-                                      ("^" * length, SEVERITY_STYLES[finding.severity])))
+            rows.append(((gutter, GUTTER_STYLE), (" " + " " * offset, ""),
+                         ("^" * length, SEVERITY_STYLES[finding.severity])))
     return rows
 
 
@@ -139,7 +142,7 @@ def caret_cells(raw: str, finding: Finding) -> tuple[int, int]:
 
 def code_frame(lines: list[str], finding: Finding) -> list[str]:
     """The code frame as plain lines (the review preview prints it between comments)."""
-    return [row.plain for row in frame_rows(lines, finding)]
+    return ["".join(piece for piece, _ in row) for row in frame_rows(lines, finding)]
 
 
 def summary_line(report: ReportInput) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pathspec
 
-from reviewbot.config import Config, MigrationPath, path_matches
+from reviewbot.config import Config, MigrationPath, glob_matcher, path_matches
 from reviewbot.core.changes import ChangeSet, FileChange, FileStatus, Mode
 from reviewbot.errors import SourceError
 from reviewbot.sources.gitcmd import git, repo_root
@@ -38,7 +38,7 @@ def is_excluded(rel: str, patterns: Iterable[str], *, anchor: int = 0) -> bool:
     The first `anchor` components are the folder the user named (`reviewbot audit fixtures/platform`):
     a path given explicitly is always checked, so they are never matched themselves."""
     patterns = tuple(patterns)
-    if any(path_matches(rel, pattern) for pattern in patterns):
+    if glob_matcher(patterns)(rel):
         return True
     parts = rel.split("/")
     return any(_is_excluded_directory("/".join(parts[:i]), patterns) for i in range(max(anchor, 0) + 1, len(parts)))
@@ -70,10 +70,15 @@ def collect_audit(paths: Sequence[Path], root: Path, config: Config) -> ChangeSe
             rel = relative(root, target)
             found[rel] = FileChange(rel)
             continue
-        for rel_under, full in _walk(target, root):
+        # `relative` resolves every path (a system call per folder on the way); the walk never enters a
+        # linked folder, so below the resolved target only a linked file needs it.
+        prefix = relative(root, target)
+        prefix = "" if prefix == "." else prefix + "/"
+        for rel_under, full_name in _walk(target, root):
             if not rel_under.endswith(REVIEWED_SUFFIXES):
                 continue
-            rel = relative(root, full)
+            full = Path(full_name)
+            rel = relative(root, full) if full.is_symlink() else os.path.normpath(prefix + rel_under)
             # Patterns are written from the repository root; older configurations wrote them from the
             # audited folder, which still works.
             anchor = rel.count("/") - rel_under.count("/")
@@ -109,42 +114,50 @@ def _check_readable(path: Path) -> None:
         ) from err
 
 
-def _walk(target: Path, root: Path) -> list[tuple[str, Path]]:
-    """(path relative to target, full path) for files under target, .gitignore honoured."""
+def _walk(target: Path, root: Path) -> list[tuple[str, str]]:
+    """(path relative to target, full path) for files under target, .gitignore honoured. Strings, not
+    Paths: an audit walks every file of the tree and keeps the few it reviews."""
     if (root / ".git").exists():
         try:
             out = git(root, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", str(target.resolve()))
         except SourceError:
             out = None
         if out is not None:
-            result: list[tuple[str, Path]] = []
+            result: list[tuple[str, str]] = []
             base = target.resolve()
+            # The names git prints start with the target's own path below the root ("" for the root).
+            under = base.relative_to(root).as_posix() + "/" if base.is_relative_to(root) else None
+            under = "" if under == "./" else under
             for raw in out.split(b"\0"):
                 if not raw:
                     continue
-                full = root / os.fsdecode(raw)
-                if not full.is_file():
+                name = os.fsdecode(raw)  # relative to the root, and below the target: git was asked for those
+                full = os.path.join(root, name)
+                if not os.path.isfile(full):
                     continue  # tracked but deleted in the working tree
-                result.append((full.relative_to(base).as_posix(), full))
+                if under is not None and name.startswith(under):
+                    result.append((name[len(under):], full))
+                else:
+                    result.append((Path(full).relative_to(base).as_posix(), full))
             return result
     return _walk_filesystem(target)
 
 
-def _walk_filesystem(target: Path) -> list[tuple[str, Path]]:
+def _walk_filesystem(target: Path) -> list[tuple[str, str]]:
     ignore_file = target / ".gitignore"
     spec = None
     if ignore_file.is_file():
         spec = pathspec.PathSpec.from_lines("gitwildmatch", ignore_file.read_text(encoding="utf-8", errors="replace").splitlines())
-    result: list[tuple[str, Path]] = []
+    result: list[tuple[str, str]] = []
     for dirpath, dirnames, filenames in os.walk(target):
-        base = Path(dirpath)
+        under = Path(dirpath).relative_to(target).as_posix()
+        under = "" if under == "." else under + "/"
         dirnames[:] = sorted(d for d in dirnames if d not in (".git",) and not d.endswith(".egg-info"))
         for name in sorted(filenames):
-            full = base / name
-            rel = full.relative_to(target).as_posix()
+            rel = under + name
             if spec is not None and spec.match_file(rel):
                 continue
-            result.append((rel, full))
+            result.append((rel, os.path.join(dirpath, name)))
     if spec is not None:
         return [(rel, full) for rel, full in result if not any(spec.match_file(p + "/") for p in _parents(rel))]
     return result

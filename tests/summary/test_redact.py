@@ -5,8 +5,10 @@ from __future__ import annotations
 import random
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
-from reviewbot.core.redact import scrub_lines
+from reviewbot.core.redact import _CARD_RE, _NEEDLES, _PATTERNS, _card_replacer, _replacer, scrub_lines
 from reviewbot.summary.redact import is_luhn_valid, is_secret_path, redact, scrub
 from tests.summary.conftest import (
     STRIPE_LIVE,
@@ -180,3 +182,44 @@ def test_masking_only_the_framed_lines_gives_those_lines_exactly_as_masking_the_
     for secret in (STRIPE_LIVE, WEBHOOK_SECRET, AWS_SECRET, "s3cr3t-value-from-dashboard", "rk_live_abcdefgh12345678",
                    "correct-horse-battery", "MIIEowIBAAKCAQEA", "Hunter2Hunter2", "4242 4242 4242 4242"):
         assert not any(secret in line for line in scrub_lines(text, range(1, len(whole) + 1)))
+
+
+@pytest.mark.parametrize("index", range(len(_PATTERNS) - 1))
+def test_every_match_of_a_pattern_holds_one_of_the_needles_that_let_it_run(index):
+    """The needles only skip a pattern that cannot match: whatever text a pattern matches (generated
+    from the pattern itself), the lower-cased match holds one of its needles."""
+    pattern, kind, _ = _PATTERNS[index + 1]
+    needles = _NEEDLES[index]
+    if needles is None:
+        return
+
+    # Hypothesis cannot generate from look-arounds (the bare AWS secret key): runs of its alphabet instead.
+    strategy = (
+        st.text(alphabet="0123456789ABCZabcz/+", min_size=36, max_size=48)
+        if pattern.pattern.startswith("(?<!") else st.from_regex(pattern)
+    )
+
+    @settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(strategy)
+    @example("Ab" * 10 + "+" + "cD" * 9 + "e")
+    @example("Ab" * 10 + "/" + "cD" * 9 + "e")
+    def holds_a_needle(text: str) -> None:
+        match = pattern.search(text)
+        if match is not None:
+            assert any(needle in match.group(0).lower() for needle in needles), (kind, match.group(0))
+
+    holds_a_needle()
+
+
+def test_a_secret_is_masked_the_same_whether_or_not_other_patterns_were_skipped():
+    text = "\n".join(_SECRET_LINES) + "\nplain = 1\n"
+    assert scrub(text).text == _scrub_every_pattern(text)
+    assert scrub("x = 1\ny = 'hello'\n").text == "x = 1\ny = 'hello'\n"
+
+
+def _scrub_every_pattern(text: str) -> str:
+    kinds: list[str] = []
+    text = _PATTERNS[0][0].sub(_replacer(_PATTERNS[0][1], _PATTERNS[0][2], kinds), text)
+    for pattern, kind, group in _PATTERNS[1:]:
+        text = pattern.sub(_replacer(kind, group, kinds), text)
+    return _CARD_RE.sub(_card_replacer(kinds), text)
