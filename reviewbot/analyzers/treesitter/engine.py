@@ -135,6 +135,11 @@ def analyze_source(
     grammar = spec.grammar_for(path)
     if grammar is None:
         return []
+    # A file that holds no rule's trigger words is not parsed at all: no rule could report on it, so
+    # neither could text the parser skipped hide anything (about a third of real TypeScript and Go).
+    active, is_test = _active_rules(path, source, config, spec.rules if rule_types is None else rule_types)
+    if not active:
+        return []
     tree = grammars.parse(grammar, source)
     findings: list[Finding] = []
     error = first_error(tree.root_node, spec.tolerated_error)
@@ -148,9 +153,6 @@ def analyze_source(
                 line, column,
             )
         )
-    active, is_test = _active_rules(path, source, config, spec.rules if rule_types is None else rule_types)
-    if not active:
-        return findings
     if spec.before_file is not None:
         spec.before_file()
     ctx = FileContext(

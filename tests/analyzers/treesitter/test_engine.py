@@ -54,7 +54,19 @@ def test_a_missing_token_the_grammar_inserted_is_not_a_parse_error():
     # tree-sitter-typescript reads `sql<T>` before a template as a comparison and inserts a MISSING
     # node; the file is valid TypeScript and must not be reported.
     source = b"const rows = await db.select({ tags: sql<Tag[]>`coalesce(json_agg(t), '[]')` }).from(t);\n"
-    assert analyze_source("src/q.ts", source, Config(), TYPESCRIPT, rule_types=()) == []
+    findings = analyze_source("src/q.ts", source, Config(), TYPESCRIPT, rule_types=(CallCounter,))
+    assert findings and all(f.rule == "RB198" for f in findings)
+
+
+def test_a_file_no_rule_could_apply_to_is_not_parsed_and_skipped_text_in_it_hides_nothing():
+    # No trigger word of any TypeScript rule: nothing to report, and no RB901 for text no rule could check.
+    broken = b"export const = ;;; (\nconst label = 'x';\n"
+    assert analyze_source("src/a.ts", broken, Config(), TYPESCRIPT) == []
+    # The same broken text beside a money-moving call: the file is parsed, the skipped text is RB901 and
+    # the rest is checked.
+    moving = broken + b"await stripe.refunds.create({ charge: id, amount: 100 });\n"
+    rules = sorted(f.rule for f in analyze_source("src/a.ts", moving, Config(), TYPESCRIPT))
+    assert "RB901" in rules and any(r.startswith("RB3") for r in rules)
 
 
 def test_a_crashing_rule_is_rb905_on_that_file_only():
