@@ -97,11 +97,6 @@ def _cpu(fn, runs: int) -> float:  # type: ignore[no-untyped-def]
     return min(spent)
 
 
-# A pip install compiles reviewbot's modules; an editable checkout under PYTHONDONTWRITEBYTECODE=1 would
-# recompile every module at every run (~0.4 s) and time that instead of reviewbot. One warm-up run writes them.
-CLI_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-
-
 def main(runs: int) -> None:
     present = [(name, REALCODE / name) for name in CORPORA if (REALCODE / name).is_dir()]
     if not present:
@@ -123,8 +118,7 @@ def main(runs: int) -> None:
         cpu = _cpu(lambda: analyzer(root, files, 1), runs) / _cpu(lambda: parse_floor(root, files, 1), runs)  # noqa: B023
         command = [str(BIN / "reviewbot"), "audit", *files, "--tools", "none", "-q", "--no-cache", "-j", str(WORKERS),
                    "--config", str(config), "--fail-on", "never"]
-        measure("warm-up", command, 1, cwd=root, env=CLI_ENV)
-        cli = measure("ours", command, runs, cwd=root, env=CLI_ENV).median
+        cli = measure("ours", command, runs, cwd=root).median  # bytecode kept, one warm-up run (bench.timing)
         theirs = "—"
         ratio = "—"
         if semgrep:
