@@ -11,9 +11,9 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from pglast import ast
 from pglast.parser import ParseError, parse_plpgsql_json
 
+from reviewbot.analyzers.migrations.pgjson import Fields, child, children, const_string, number, text
 from reviewbot.analyzers.migrations.statements import parse_guarded
 
 # libpg_query parses PL/pgSQL only as the body of a CREATE FUNCTION; the tag is one no body can contain
@@ -30,20 +30,24 @@ class BodyStatement:
     dynamic: bool  # EXECUTE of a constant string
 
 
-def do_body(stmt: ast.DoStmt) -> tuple[str, int] | None:
-    """(the body text, the character offset of its opening quote) of a PL/pgSQL DO block; None otherwise."""
+def do_body(stmt: Fields) -> tuple[str, int] | None:
+    """(the body text, the offset of its opening quote, as the parse gave it) of a PL/pgSQL DO block; None otherwise."""
     body: str | None = None
     offset = -1
     language = "plpgsql"
-    for arg in stmt.args or ():
-        if not isinstance(arg, ast.DefElem):
+    for tag, arg in children(stmt, "args"):
+        if tag != "DefElem":
             continue
-        if arg.defname == "as" and isinstance(arg.arg, ast.String):
-            body = str(arg.arg.sval)
-            arg_location = getattr(arg, "arg_location", -1)
-            offset = arg_location if isinstance(arg_location, int) and arg_location >= 0 else int(arg.location or 0)
-        elif arg.defname == "language" and isinstance(arg.arg, ast.String):
-            language = str(arg.arg.sval).lower()
+        value_tag, value = child(arg, "arg")
+        if value_tag != "String":
+            continue
+        if text(arg, "defname") == "as":
+            body = text(value, "sval") or ""
+            # No DO body starts the text, so 0 (left out of the JSON) is "not known" like -1
+            offset = number(arg, "arg_location")
+            offset = offset if offset > 0 else number(arg, "location")
+        elif text(arg, "defname") == "language":
+            language = (text(value, "sval") or "").lower()
     if body is None or language != "plpgsql" or _WRAPPER_TAG in body:
         return None
     return body, offset
@@ -102,11 +106,9 @@ def _constant_string(expression: str | None) -> str | None:
         statements = parse_guarded(f"SELECT {expression}")
     except ParseError:
         return None
-    stmt = statements[0].stmt if len(statements) == 1 else None
-    if not isinstance(stmt, ast.SelectStmt) or not stmt.targetList or len(stmt.targetList) != 1:
+    stmt = statements[0] if len(statements) == 1 else None
+    targets = children(stmt.node, "targetList") if stmt is not None and stmt.tag == "SelectStmt" else []
+    if len(targets) != 1:
         return None
-    target = stmt.targetList[0]
-    value = target.val if isinstance(target, ast.ResTarget) else None
-    if isinstance(value, ast.A_Const) and isinstance(value.val, ast.String):
-        return str(value.val.sval)
-    return None
+    tag, target = targets[0]
+    return const_string(*child(target, "val")) if tag == "ResTarget" else None

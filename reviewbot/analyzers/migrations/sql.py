@@ -5,10 +5,10 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass, replace
 
-from pglast import ast
 from pglast.parser import ParseError, split
 
 from reviewbot.analyzers.migrations.model import Operation, ParseProblem
+from reviewbot.analyzers.migrations.pgjson import CharOffsets, Fields
 from reviewbot.analyzers.migrations.plpgsql import body_statements, do_body
 from reviewbot.analyzers.migrations.statements import parse_guarded, statement_operations
 
@@ -90,8 +90,8 @@ def parse_sql_operations(text: str, first_line: int = 1, *, whole: bool = True) 
         return SqlResult((), tuple(problems))
     ops: list[Operation] = []
     for ordinal, raw in enumerate(statements, start=1):
-        start = raw.stmt_location or 0
-        length = raw.stmt_len or (len(text) - start)
+        start = raw.location
+        length = raw.length or (len(text) - start)
         end = start + length
         begin = skip_trivia(text, start, end)
         stop = end
@@ -99,12 +99,12 @@ def parse_sql_operations(text: str, first_line: int = 1, *, whole: bool = True) 
             stop -= 1
         line = index.line_of(begin) + first_line - 1
         end_line = index.line_of(max(stop - 1, begin)) + first_line - 1
-        if raw.stmt is None:
+        if not raw.tag:
             continue
         key = (line, ordinal)
-        ops.extend(replace(op, statement=key) for op in statement_operations(raw.stmt, line, end_line))
-        if isinstance(raw.stmt, ast.DoStmt):
-            inner_ops, inner_problems = do_block_operations(raw.stmt, index, first_line, key)
+        ops.extend(replace(op, statement=key) for op in statement_operations(raw.tag, raw.node, line, end_line))
+        if raw.tag == "DoStmt":
+            inner_ops, inner_problems = do_block_operations(raw.node, index, first_line, key, raw.offsets)
             ops.extend(inner_ops)
             problems.extend(inner_problems)
     return SqlResult(tuple(ops), tuple(problems), statements=len(statements))
@@ -125,14 +125,14 @@ def _statement_by_statement(
 
 
 def do_block_operations(
-    stmt: ast.DoStmt, index: LineIndex, first_line: int, key: tuple[int, int]
+    stmt: Fields, index: LineIndex, first_line: int, key: tuple[int, int], offsets: CharOffsets
 ) -> tuple[list[Operation], list[ParseProblem]]:
     """The operations of the SQL a DO block runs, on their own lines, as one statement's."""
     found = do_body(stmt)
     if found is None:
         return [], []
     body, offset = found
-    body_line = index.line_of(offset) + first_line - 1
+    body_line = index.line_of(offsets.char_index(offset)) + first_line - 1
     try:
         inner = body_statements(body)
     except ParseError:
