@@ -51,8 +51,12 @@ class Schema:
 
     tables: dict[str, Table] = field(default_factory=dict)
 
-    def copy(self) -> Schema:
-        return Schema({name: Table(dict(t.columns)) for name, t in self.tables.items()})
+    def copy(self, only: Iterable[str] | None = None) -> Schema:
+        """A copy; `only` limits it to those table keys (all a migration reads or changes: see `touched`)."""
+        if only is None:
+            return Schema({name: Table(dict(t.columns)) for name, t in self.tables.items()})
+        tables = self.tables
+        return Schema({name: Table(dict(tables[name].columns)) for name in only if name in tables})
 
     def column_type(self, table: str | None, column: str | None) -> ColumnType | None:
         found = self.tables.get(table_key(table))
@@ -90,7 +94,7 @@ def _column_key(name: str | None) -> str:
 class Position:
     """Where a file stands in its folder's history."""
 
-    schema: Schema  # what the earlier migrations built
+    schema: Schema  # what the earlier migrations built, as far as the tables the file touches go
     complete: bool  # the folder's first migration creates tables: the history starts at the beginning
 
 
@@ -105,6 +109,7 @@ class FolderHistory:
         self._migrations: dict[str, Migration | None] = {}
         self._lowered: dict[str, str] = {}
         self._snapshots: dict[str, dict[str, Schema]] = {}
+        self._completes: dict[str, bool] = {}
         self._wanted: set[str] = set()  # the files under review (remembered): their positions are kept
 
     def remember(self, migrations: Iterable[Migration]) -> None:
@@ -134,12 +139,17 @@ class FolderHistory:
         earlier files that name one of its tables (or a table renamed into one of them).
         """
         order = self.order(folder)
-        if migration.path in self._wanted or migration.path not in order:
+        # The replay's snapshot of a file under review holds the tables of the migration remembered for it
+        reviewed = migration.path in self._wanted and self._migrations.get(migration.path) is migration
+        if reviewed or migration.path not in order:
             # One replay of the whole folder serves every file under review, instead of a replay of the
             # relevant earlier files per file, which grew with the square of the folder (issue #18); the
             # tables a file touches end up the same either way.
-            return Position(self._replayed(folder, order).get(migration.path, self._replayed(folder, order)[""]),
-                            self._complete(folder))
+            replayed = self._replayed(folder, order)
+            before = replayed.get(migration.path) if reviewed else None
+            if before is None:
+                before = replayed[""].copy(touched(migration.operations))
+            return Position(before, self._complete(folder))
         # Not applied with the folder (a stray file, a file named on the command line): it runs against
         # whatever the whole folder built.
         earlier = order[: order.index(migration.path)] if migration.path in order else order
@@ -168,9 +178,11 @@ class FolderHistory:
             schema = Schema()
             found = {}
             for path in order:
-                if path in self._wanted:
-                    found[path] = schema.copy()
                 loaded = self._migration(path)
+                if path in self._wanted and loaded is not None:
+                    # Only the tables the file touches: a copy of the whole schema per file grew with
+                    # the square of the folder (issue #18), and with_known_types/known_tables read no other.
+                    found[path] = schema.copy(touched(loaded.operations))
                 for op in loaded.operations if loaded is not None else ():
                     schema.apply(op)
             found[""] = schema
@@ -189,9 +201,21 @@ class FolderHistory:
         return self._migrations[path]
 
     def _complete(self, folder: str) -> bool:
-        order = self.order(folder)
-        first = self._migration(order[0]) if order else None
-        return first is not None and any(op.kind is OpKind.CREATE_TABLE for op in first.operations)
+        found = self._completes.get(folder)
+        if found is None:
+            order = self.order(folder)
+            first = self._migration(order[0]) if order else None
+            found = self._completes[folder] = first is not None and any(
+                op.kind is OpKind.CREATE_TABLE for op in first.operations)
+        return found
+
+
+def touched(operations: Iterable[Operation]) -> frozenset[str]:
+    """The table keys operations read or change in a Schema (a renamed table under both names)."""
+    keys = {table_key(op.table) for op in operations}
+    keys.update(table_key(op.new_name) for op in operations if op.kind is OpKind.RENAME_TABLE)
+    keys.discard("")
+    return frozenset(keys)
 
 
 def with_known_types(operations: Sequence[Operation], before: Schema) -> tuple[Operation, ...]:

@@ -144,9 +144,9 @@ _CHARACTERS = CharOffsets("")  # offsets that are characters already
 def unwrap(value: object) -> tuple[str, Fields]:
     """`{"Tag": {fields}}` -> ("Tag", fields); anything else -> ("", {})."""
     if isinstance(value, dict) and len(value) == 1:
-        tag, fields = next(iter(value.items()))
-        if isinstance(fields, dict) and tag[:1].isupper():
-            return tag, fields
+        for tag, fields in value.items():
+            if isinstance(fields, dict) and "A" <= tag[:1] <= "Z":
+                return tag, fields
     return "", {}
 
 
@@ -170,7 +170,10 @@ def children(fields: Fields, name: str) -> list[tuple[str, Fields]]:
     if isinstance(value, dict):
         tag, inner = unwrap(value)
         value = inner.get("items") if tag == "List" else None
-    return [unwrap(item) for item in value] if isinstance(value, list) else []
+    if not isinstance(value, list):
+        return []
+    # Every item of a list is a node, `{"Tag": {fields}}`: its one pair is (tag, fields)
+    return [pair for item in value if isinstance(item, dict) for pair in item.items()]
 
 
 def text(fields: Fields, name: str) -> str | None:

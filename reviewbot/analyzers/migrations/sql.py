@@ -102,7 +102,7 @@ def parse_sql_operations(text: str, first_line: int = 1, *, whole: bool = True) 
         if not raw.tag:
             continue
         key = (line, ordinal)
-        ops.extend(replace(op, statement=key) for op in statement_operations(raw.tag, raw.node, line, end_line))
+        ops.extend(statement_operations(raw.tag, raw.node, line, end_line, key))
         if raw.tag == "DoStmt":
             inner_ops, inner_problems = do_block_operations(raw.node, index, first_line, key, raw.offsets)
             ops.extend(inner_ops)
