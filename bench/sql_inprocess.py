@@ -9,6 +9,7 @@ such as git), the median of N runs taken alternately, so a neighbour's load move
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import statistics
 import time
@@ -46,12 +47,17 @@ def bare_parse(files: Sequence[Path]) -> int:
 
 
 def audit_changes(root: Path, targets: Sequence[str]) -> tuple[ChangeSet, object]:
-    """The change set and configuration `reviewbot audit TARGET… --no-cache` builds in `root`."""
-    paths = [root / t for t in targets]
-    repo = project_root(paths)
-    config = replace(load_config(repo), cache=False)
-    changes = collect_audit(paths, repo, config)
-    return changes, with_named_sql(config, paths, repo)
+    """The change set and configuration `reviewbot audit TARGET… --no-cache` builds when run in `root`."""
+    paths = [Path(t) for t in targets]
+    here = Path.cwd()
+    os.chdir(root)  # outside a repository the CLI takes its working directory as the root
+    try:
+        repo = project_root(paths)
+        config = replace(load_config(repo), cache=False)
+        changes = collect_audit(paths, repo, config)
+        return changes, with_named_sql(config, paths, repo)
+    finally:
+        os.chdir(here)
 
 
 @dataclass(frozen=True)
