@@ -21,7 +21,6 @@ from reviewbot.analyzers.migrations.layout import (
 from reviewbot.analyzers.migrations.memo import RecordingFiles, RunMemo
 from reviewbot.analyzers.migrations.model import Framework, Migration, OpKind, ParseProblem, Runner
 from reviewbot.analyzers.migrations.notes import historical_note, layout_notes, unclaimed_note
-from reviewbot.analyzers.migrations.pycalls import parse_python
 from reviewbot.analyzers.migrations.rule import MigrationRule
 from reviewbot.analyzers.migrations.rules import MIGRATION_RULES
 from reviewbot.analyzers.migrations.runners import DBMATE_UP, Reader, RunnerFinder
@@ -165,6 +164,8 @@ class _Loaded:
 
 
 def _python_problem(text: str) -> ParseProblem | None:
+    from reviewbot.analyzers.migrations.pycalls import parse_python  # only for a Python file
+
     parsed = parse_python(text)
     return parsed if isinstance(parsed, ParseProblem) else None
 
@@ -217,7 +218,8 @@ class MigrationAnalyzer:
                     if problem is not None:
                         findings.append(meta_finding(PARSE_ERROR, change.path, problem.message, problem.line, problem.column))
                 continue
-            if field_history is None:
+            if field_history is None and layout.framework is Framework.DJANGO:
+                # Only Django migrations read it: a run over SQL files never imports the Django reader.
                 from reviewbot.analyzers.migrations.django import FieldHistory
 
                 field_history = FieldHistory(files.read, files.python_modules)
@@ -296,7 +298,7 @@ class MigrationAnalyzer:
 
 
 def _isolated_load(
-    path: str, text: str, layout: Layout, history: FieldHistory, findings: list[Finding]
+    path: str, text: str, layout: Layout, history: FieldHistory | None, findings: list[Finding]
 ) -> Migration | None:
     """load_migration, with a crash on this file becoming a finding on it instead of ending the run."""
     try:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from reviewbot.analyzers.migrations.history import FolderHistory
+from reviewbot.analyzers.migrations.model import ColumnType, Framework, Migration, Runner
+from reviewbot.analyzers.migrations.sql import parse_sql_operations
 from reviewbot.core.findings import Confidence
 from tests.analyzers.migrations.project import Project, found, rules_on
 from tests.conftest import git
@@ -136,3 +139,64 @@ def test_history_follows_a_table_back_through_its_renames(tmp_path):
     })
     result = project.diff("migrations/0004_widen.sql")
     assert [(f.rule, f.line, f.confidence) for f in result.findings] == [("RB405", 3, Confidence.HIGH)]
+
+
+def test_each_file_sees_the_history_as_it_stood_just_before_it(tmp_path):
+    # One replay of the folder serves every file: 0002 and 0003 change the same column one after the other
+    project = Project(tmp_path).write({
+        "migrations/0001_payments.sql": INITIAL,
+        "migrations/0002_to_int.sql": "SET lock_timeout = '2s';\n"
+                                      "ALTER TABLE payments ALTER COLUMN description TYPE integer USING 0;\n",
+        "migrations/0003_to_text.sql": "SET lock_timeout = '2s';\n"
+                                       "ALTER TABLE payments ALTER COLUMN description TYPE text;\n",
+        "migrations/0004_rename.sql": "SET lock_timeout = '2s';\nALTER TABLE payments RENAME TO charges;\n"
+                                      "ALTER TABLE charges ALTER COLUMN attempts TYPE bigint;\n"
+                                      "ALTER TABLE charges ALTER COLUMN description TYPE varchar(20);\n",
+    })
+    messages = {(f.path.rsplit("/", 1)[1], f.line): f.message for f in project.audit().findings if f.rule == "RB405"}
+    assert sorted(messages) == [("0002_to_int.sql", 2), ("0003_to_text.sql", 2), ("0004_rename.sql", 3),
+                                ("0004_rename.sql", 4)]
+    assert "from varchar(200) to int4" in messages[("0002_to_int.sql", 2)]
+    assert "from int4 to text" in messages[("0003_to_text.sql", 2)]
+    assert "charges.attempts from int4 to int8" in messages[("0004_rename.sql", 3)]
+    assert "charges.description from text to varchar(20)" in messages[("0004_rename.sql", 4)]
+
+
+def _sql_migration(path, text):
+    return Migration(path, Framework.SQL, Runner.PSQL, parse_sql_operations(text).operations, True)
+
+
+def test_a_file_read_again_differently_is_not_given_the_snapshot_of_its_first_reading():
+    # The replay keeps, per file under review, only the tables that file touches
+    texts = {
+        "migrations/0001_payments.sql": INITIAL + "CREATE TABLE refunds (id bigint PRIMARY KEY, amount integer);\n",
+        "migrations/0002_attempts.sql": "ALTER TABLE payments ALTER COLUMN attempts TYPE bigint;\n",
+        "migrations/0003_refund_amount.sql": "ALTER TABLE refunds ALTER COLUMN amount TYPE text;\n",
+    }
+    history = FolderHistory(lambda _folder: sorted(texts), texts.get, lambda p: _sql_migration(p, texts[p]))
+    first = _sql_migration("migrations/0002_attempts.sql", texts["migrations/0002_attempts.sql"])
+    history.remember([first])
+    again = _sql_migration("migrations/0002_attempts.sql", "ALTER TABLE refunds ALTER COLUMN amount TYPE bigint;\n")
+    int4 = ColumnType("int4")
+    assert history.position(first, "migrations").schema.column_type("payments", "attempts") == int4
+    assert history.position(first, "migrations").schema.column_type("refunds", "amount") is None
+    assert history.position(again, "migrations").schema.column_type("refunds", "amount") == int4
+
+
+def test_a_git_worktree_is_asked_which_migrations_are_uncommitted(tmp_path):
+    # A worktree's `.git` is a file naming the repository: git is still consulted there
+    repo, tree = tmp_path / "repo", tmp_path / "tree"
+    Project(repo).write({
+        "migrations/0001_payments.sql": INITIAL,
+        "migrations/0002_old_index.sql": "CREATE INDEX ix_payments_amount ON payments (amount);\n",
+        "migrations/0003_new_index.sql": "CREATE INDEX ix_payments_reference ON payments (reference);\n",
+    })
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "base")
+    git(repo, "worktree", "add", "-q", str(tree))
+    assert (tree / ".git").is_file()
+    project = Project(tree)
+    assert any("on 1 historical file" in n for n in project.audit().notes)
+    project.write({"migrations/0002_old_index.sql": "CREATE INDEX ix_payments_amount ON payments (amount, id);\n"})
+    assert not any("historical" in n for n in project.audit().notes)
