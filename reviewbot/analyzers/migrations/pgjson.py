@@ -222,14 +222,20 @@ def const_integer(tag: str, fields: Fields) -> int | None:
 def walk(root: object) -> Iterator[tuple[str, Fields]]:
     """Every node under `root` (itself included) in document order; iterative, as trees can be deep."""
     stack: list[object] = [root]
+    pop, extend = stack.pop, stack.extend
     while stack:
-        current = stack.pop()
+        current = pop()
         if isinstance(current, dict):
-            tag, fields = unwrap(current)
-            if tag:
-                yield tag, fields
-                if tag == "A_Const":
-                    continue  # its value is not a node of its own
-            stack.extend(reversed((fields if tag else current).values()))
+            if len(current) == 1:
+                for tag, fields in current.items():  # unwrap(), inlined: this loop visits every node
+                    if isinstance(fields, dict) and "A" <= tag[:1] <= "Z":
+                        yield tag, fields
+                        if tag != "A_Const":  # its value is not a node of its own
+                            extend(reversed(fields.values()))
+                        break
+                else:
+                    extend(reversed(current.values()))
+            else:
+                extend(reversed(current.values()))
         elif isinstance(current, list):
-            stack.extend(reversed(current))
+            extend(reversed(current))
