@@ -58,13 +58,13 @@ def load_migration(path: str, text: str, layout: Layout, history: FieldHistory |
 
         django = read_django(path, text, history)
         return Migration(path, layout.framework, layout.runner, django.operations, django.atomic, django.problems)
-    from reviewbot.analyzers.migrations.sql import parse_sql_operations
+    from reviewbot.analyzers.migrations.sql import may_add_enum_value, parse_sql_operations
 
     if layout.runner is Runner.DBMATE and DBMATE_UP.search(text):
         # One file holds both directions; only the part before `-- migrate:down` runs going forward.
         down = _DBMATE_DOWN.search(text)
         text = text[: down.start()] if down else text
-    result = parse_sql_operations(text)
+    result = parse_sql_operations(text, literals=may_add_enum_value(text))
     in_tx = layout.in_transaction
     if in_tx is None:
         if layout.runner is Runner.FLYWAY:

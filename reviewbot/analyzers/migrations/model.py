@@ -126,6 +126,7 @@ class Operation:
     lock_mode: str = ""  # LOCK TABLE … IN <mode> MODE
     enum_type: str | None = None
     enum_value: str | None = None
+    # The statement's string literals, for RB415; SQL files that cannot add an enum value leave it empty
     string_literals: frozenset[str] = frozenset()
     description: str = ""  # what the operation is, for messages: "UPDATE payments", "RunPython"
     # Statements that run in autocommit whatever the runner (Alembic autocommit_block)

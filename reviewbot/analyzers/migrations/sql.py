@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, replace
 
 from pglast.parser import ParseError, split
@@ -25,6 +26,7 @@ class SqlResult:
 
 
 TOO_DEEP = "too deeply nested to analyse"
+_VALUE_WORD = re.compile(r"\bvalue\b", re.IGNORECASE)
 
 
 class LineIndex:
@@ -59,11 +61,13 @@ def skip_trivia(text: str, pos: int, end: int) -> int:
     return pos
 
 
-def parse_sql_operations(text: str, first_line: int = 1, *, whole: bool = True) -> SqlResult:
+def parse_sql_operations(text: str, first_line: int = 1, *, whole: bool = True, literals: bool = True) -> SqlResult:
     """Every statement's operations; `first_line` is the file line of the text's first line.
 
     A statement too deeply nested to analyse is RB901 on its own: the file's other statements, split
     by PostgreSQL's scanner, are still checked (`whole` is False for those single statements).
+    `literals` False leaves every `Operation.string_literals` empty: pass `may_add_enum_value(text)` for a
+    text that is a whole migration.
     """
     index = LineIndex(text)
     problems: list[ParseProblem] = []
@@ -83,7 +87,7 @@ def parse_sql_operations(text: str, first_line: int = 1, *, whole: bool = True) 
         line = index.line_of(offset)
         if "stack depth" in message or "memory exhausted" in message:
             if whole:
-                return _statement_by_statement(text, index, first_line, problems)
+                return _statement_by_statement(text, index, first_line, problems, literals)
             problems.append(ParseProblem(f"SQL statement {TOO_DEEP} ({message})", line + first_line - 1))
         else:
             problems.append(ParseProblem(f"cannot parse SQL: {message}", line + first_line - 1))
@@ -102,22 +106,34 @@ def parse_sql_operations(text: str, first_line: int = 1, *, whole: bool = True) 
         if not raw.tag:
             continue
         key = (line, ordinal)
-        ops.extend(statement_operations(raw.tag, raw.node, line, end_line, key))
+        ops.extend(statement_operations(raw.tag, raw.node, line, end_line, key, literals=literals))
         if raw.tag == "DoStmt":
-            inner_ops, inner_problems = do_block_operations(raw.node, index, first_line, key, raw.offsets)
+            inner_ops, inner_problems = do_block_operations(raw.node, index, first_line, key, raw.offsets, literals)
             ops.extend(inner_ops)
             problems.extend(inner_problems)
     return SqlResult(tuple(ops), tuple(problems), statements=len(statements))
 
 
+def may_add_enum_value(text: str) -> bool:
+    """Whether the SQL text can hold `ALTER TYPE … ADD VALUE` (the keyword VALUE appears as a word).
+
+    Operations' string literals are read by one rule only (RB415: a new enum value used in the
+    transaction that adds it), and walking every statement's whole tree for them cost up to a sixth of
+    the pass. No text without the word can add an enum value: a keyword is never split or escaped, and
+    an EXECUTE string inside a DO block is in the text too.
+    """
+    return _VALUE_WORD.search(text) is not None
+
+
 def _statement_by_statement(
-    text: str, index: LineIndex, first_line: int, problems: list[ParseProblem]
+    text: str, index: LineIndex, first_line: int, problems: list[ParseProblem], literals: bool
 ) -> SqlResult:
     ops: list[Operation] = []
     count = 0
     for piece in split(text, with_parser=False, only_slices=True):
         start = piece.start or 0
-        result = parse_sql_operations(text[piece], index.line_of(start) + first_line - 1, whole=False)
+        result = parse_sql_operations(text[piece], index.line_of(start) + first_line - 1, whole=False,
+                                      literals=literals)
         ops.extend(result.operations)
         problems.extend(result.problems)
         count += result.statements
@@ -125,7 +141,7 @@ def _statement_by_statement(
 
 
 def do_block_operations(
-    stmt: Fields, index: LineIndex, first_line: int, key: tuple[int, int], offsets: CharOffsets
+    stmt: Fields, index: LineIndex, first_line: int, key: tuple[int, int], offsets: CharOffsets, literals: bool
 ) -> tuple[list[Operation], list[ParseProblem]]:
     """The operations of the SQL a DO block runs, on their own lines, as one statement's."""
     found = do_body(stmt)
@@ -146,7 +162,7 @@ def do_block_operations(
     for statement in inner:
         line = body_line + statement.line - 1
         # A dynamic EXECUTE string is reported on the EXECUTE line: its own lines are not the file's.
-        result = parse_sql_operations(statement.sql, first_line=line)
+        result = parse_sql_operations(statement.sql, first_line=line, literals=literals)
         problems.extend(p for p in result.problems if TOO_DEEP in p.message)
         for op in result.operations:
             if statement.dynamic:

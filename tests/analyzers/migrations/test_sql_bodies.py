@@ -117,3 +117,22 @@ def test_inline_foreign_key_on_a_new_null_column_is_not_a_validation_scan():
     assert analyze_migration_source("migrations/0042_x.sql", null_column, Config(), rule_types=_rule("RB407")) == []
     assert [f.line for f in analyze_migration_source("migrations/0042_x.sql", filled, Config(),
                                                       rule_types=_rule("RB407"))] == [1]
+
+
+def test_new_enum_value_added_by_a_do_block_and_used_after_it_in_the_transaction_is_found():
+    # String literals are read only from files that can add an enum value: here the word is in an EXECUTE string
+    sql = (
+        "BEGIN;\n"
+        "DO $$ BEGIN\n"
+        "  EXECUTE 'ALTER TYPE payment_status ADD VALUE ''disputed''';\n"
+        "END $$;\n"
+        "UPDATE payments SET status = 'disputed' WHERE dispute_id IS NOT NULL;\n"
+        "COMMIT;\n"
+    )
+    assert ("RB415", 3) in codes("migrations/0046_disputed.sql", sql)
+
+
+def test_new_enum_value_is_found_whatever_separates_add_from_value():
+    sql = ("BEGIN;\nALTER TYPE payment_status ADD /* PG 12+ */\n  Value 'disputed';\n"
+           "INSERT INTO payment_events (status) VALUES ('disputed');\nCOMMIT;\n")
+    assert ("RB415", 2) in codes("migrations/0046_disputed.sql", sql)
