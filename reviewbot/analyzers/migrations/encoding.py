@@ -68,6 +68,8 @@ def _python_encoding(raw: bytes) -> tuple[str, ParseProblem | None]:
 
 
 def _sql_encoding(raw: bytes) -> str:
+    if b"encoding" not in raw.lower():
+        return "utf-8"  # both spellings name it; a plain search is ~10x cheaper than the pattern's
     match = _CLIENT_ENCODING.search(raw)
     if match is None:
         return "utf-8"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import bisect
-import re
 from dataclasses import dataclass, replace
 
 from pglast.parser import ParseError, split
@@ -26,7 +25,7 @@ class SqlResult:
 
 
 TOO_DEEP = "too deeply nested to analyse"
-_VALUE_WORD = re.compile(r"\bvalue\b", re.IGNORECASE)
+_IDENTIFIER_ASCII = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_$")
 
 
 class LineIndex:
@@ -115,14 +114,28 @@ def parse_sql_operations(text: str, first_line: int = 1, *, whole: bool = True, 
 
 
 def may_add_enum_value(text: str) -> bool:
-    """Whether the SQL text can hold `ALTER TYPE … ADD VALUE` (the keyword VALUE appears as a word).
+    """Whether the SQL text can hold `ALTER TYPE … ADD VALUE` (the keyword VALUE appears as a token).
 
     Operations' string literals are read by one rule only (RB415: a new enum value used in the
     transaction that adds it), and walking every statement's whole tree for them cost up to a sixth of
     the pass. No text without the word can add an enum value: a keyword is never split or escaped, and
     an EXECUTE string inside a DO block is in the text too.
     """
-    return _VALUE_WORD.search(text) is not None
+    lowered = text.lower()
+    start = lowered.find("value")
+    while start >= 0:
+        end = start + len("value")
+        # VALUE is the keyword only where neither neighbour continues an identifier ("values", "my_value")
+        if not (start and _is_identifier_char(lowered[start - 1])) and not (
+                end < len(lowered) and _is_identifier_char(lowered[end])):
+            return True
+        start = lowered.find("value", end)
+    return False
+
+
+def _is_identifier_char(char: str) -> bool:
+    """PostgreSQL's scanner (scan.l, ident_cont): letters, digits, `_`, `$`, and every non-ASCII character."""
+    return char in _IDENTIFIER_ASCII or ord(char) >= 0x80
 
 
 def _statement_by_statement(

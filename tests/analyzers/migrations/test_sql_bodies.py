@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from reviewbot.analyzers.migrations.engine import analyze_migration_source
+from reviewbot.analyzers.migrations.model import OpKind
+from reviewbot.analyzers.migrations.sql import may_add_enum_value, parse_sql_operations
 from reviewbot.config import Config
 from tests.analyzers.migrations.project import Project, found
 
@@ -136,3 +140,17 @@ def test_new_enum_value_is_found_whatever_separates_add_from_value():
     sql = ("BEGIN;\nALTER TYPE payment_status ADD /* PG 12+ */\n  Value 'disputed';\n"
            "INSERT INTO payment_events (status) VALUES ('disputed');\nCOMMIT;\n")
     assert ("RB415", 2) in codes("migrations/0046_disputed.sql", sql)
+
+
+@pytest.mark.parametrize(("sql", "may"), [
+    ("ALTER TYPE payment_status ADD VALUE 'disputed';", True),
+    ("alter type payment_status add value if not exists 'disputed'", True),
+    ("ALTER TYPE payment_status ADD/* 12+ */VALUE'disputed'", True),
+    ("DO $$ BEGIN EXECUTE 'ALTER TYPE s ADD VALUE ''x'''; END $$;", True),
+    ("ALTER TYPE payment_status ADD\nVALUE", True),
+    ("INSERT INTO payment_events (status) VALUES ('disputed');", False),
+    ("UPDATE payments SET max_value = 1, value$ = 2, valueé = 3;", False),
+])
+def test_only_a_text_with_the_keyword_value_can_add_an_enum_value(sql, may):
+    assert may_add_enum_value(sql) is may
+    assert any(op.kind is OpKind.ADD_ENUM_VALUE for op in parse_sql_operations(sql).operations) <= may
