@@ -218,10 +218,11 @@ def run(
     tree_sitter_languages = [s for lang, s in (("typescript", TYPESCRIPT_SUFFIXES), ("go", GO_SUFFIXES)) if lang in config.languages]
     if sum(len(changes.with_suffix(s)) for s in tree_sitter_languages) > 1:
         preload.append("reviewbot.analyzers.treesitter.engine")  # enough files for its worker pool
-    if preload:
-        from reviewbot.analyzers.workers import start_fork_server
+    from reviewbot.analyzers.workers import start_fork_server
 
-        start_fork_server(preload)  # from this (main) thread, before the analyzers' threads start
+    # From this (main) thread, before the analyzers' threads start; a server the CLI started early is kept
+    # if it preloaded what this change needs, replaced if not, and stopped when no worker is needed.
+    start_fork_server(preload)
     results, notes = run_analyzers(changes, config, analyzers, progress or NullProgress())
     findings: list[Finding] = [f for r in results for f in r.findings]
     # Secrets never reach any output (STYLE.md §7): masked once, here, for every format; then messages

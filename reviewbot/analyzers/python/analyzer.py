@@ -2,6 +2,8 @@
 
 This module does not import libcst: a run whose every file is in the cache (an unchanged re-audit)
 never loads the parser or the rules; the workers import them (engine.py, preloaded by the fork server).
+The fork server imports this module too (for FileJob and the worker's entry points), so what only the
+parent needs (the results cache, the migration layout) is imported where the parent uses it.
 """
 
 from __future__ import annotations
@@ -10,8 +12,6 @@ import time
 from dataclasses import dataclass
 
 from reviewbot.analyzers.base import AnalyzerResult, Progress
-from reviewbot.analyzers.cache import ResultCache, cached_source
-from reviewbot.analyzers.migrations.layout import is_python_migration_path
 from reviewbot.analyzers.workers import Lost, WorkerPool
 from reviewbot.config import Config, effective_jobs
 from reviewbot.core.changes import ChangeSet, FileChange
@@ -52,6 +52,8 @@ def _run_job(job: FileJob) -> list[Finding]:
 def python_files(changes: ChangeSet, config: Config) -> list[FileChange]:
     """Python files for the payment rules; migration modules belong to the migrations analyzer,
     so each file is parsed once."""
+    from reviewbot.analyzers.migrations.layout import is_python_migration_path
+
     return [
         f
         for f in changes.files
@@ -69,6 +71,8 @@ class PythonAnalyzer:
     name = "reviewbot"
 
     def analyze(self, changes: ChangeSet, config: Config, progress: Progress) -> AnalyzerResult:
+        from reviewbot.analyzers.cache import ResultCache, cached_source
+
         started = time.perf_counter()
         files = python_files(changes, config)
         cache = ResultCache.open(changes.root, config, "python", PARSER_LIBRARIES)

@@ -1,0 +1,95 @@
+"""The fork server started early (before a run knows its files) is kept, replaced or stopped once it does.
+
+Each case runs in a fresh interpreter: the fork server is per process, and this test process may already
+run one for other tests.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+PYTHON_ENGINE = "reviewbot.analyzers.python.engine"
+TREESITTER_ENGINE = "reviewbot.analyzers.treesitter.engine"
+
+
+def engines_loaded(_job: int) -> list[str]:
+    """A worker's job: which engines its process holds (a worker imports neither itself)."""
+    return [name for name in (PYTHON_ENGINE, TREESITTER_ENGINE) if name in sys.modules]
+
+
+SCRIPT = """
+import json, os, sys
+sys.path.insert(0, {repo!r})
+from reviewbot.analyzers import processes, workers
+from tests.analyzers.test_workers import engines_loaded
+
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+workers.start_fork_server_early()
+early = workers._server_pid()
+running = workers.start_fork_server({preload!r})
+now = workers._server_pid()
+loaded = None
+if running:
+    with workers.WorkerPool(1, engines_loaded, 60) as pool:
+        loaded = dict(pool.map([0]))[0]
+print(json.dumps({{"early": early, "now": now, "early_alive": alive(early), "loaded": loaded,
+                  "tracked": processes.stop_all()}}))
+"""
+
+
+def run_case(preload: tuple[str, ...]) -> dict[str, object]:
+    out = subprocess.run(
+        [sys.executable, "-c", SCRIPT.format(repo=str(REPO), preload=preload)],
+        cwd=REPO, capture_output=True, text=True, timeout=120, check=True,
+    )
+    result: dict[str, object] = json.loads(out.stdout)
+    return result
+
+
+def test_a_run_that_needs_the_python_engine_keeps_the_early_server_and_its_workers_have_the_engine():
+    result = run_case((PYTHON_ENGINE,))
+    assert isinstance(result["early"], int)
+    assert result["now"] == result["early"]
+    assert result["loaded"] == [PYTHON_ENGINE]
+    assert result["tracked"] == 1  # an interrupt would stop it
+
+
+def test_a_run_that_needs_another_engine_gets_a_server_that_preloaded_it_and_the_early_one_is_gone():
+    result = run_case((TREESITTER_ENGINE,))
+    assert isinstance(result["now"], int) and result["now"] != result["early"]
+    assert result["early_alive"] is False
+    assert result["loaded"] == [TREESITTER_ENGINE]
+    assert result["tracked"] == 1  # the new server only: the old pid is no longer ours to kill
+
+
+def test_a_run_that_needs_no_worker_stops_the_early_server():
+    result = run_case(())
+    assert isinstance(result["early"], int)
+    assert result["now"] is None
+    assert result["early_alive"] is False
+    assert result["tracked"] == 0
+
+
+def test_an_interrupt_while_the_early_server_imports_stops_it():
+    code = f"""
+import os, sys
+sys.path.insert(0, {str(REPO)!r})
+from reviewbot.analyzers import processes, workers
+workers.start_fork_server_early()
+pid = workers._server_pid()
+print(processes.stop_all(), os.waitpid(pid, 0)[1] & 0x7f)
+"""
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60, check=True)
+    stopped, signal_number = out.stdout.split()
+    assert stopped == "1"
+    assert int(signal_number) == 9  # killed at once (SIGKILL), not left to finish its imports
