@@ -216,8 +216,13 @@ def _start_workers_early() -> None:
 
 
 def _run(changes: ChangeSet, config: Config, tools: str | None, quiet: bool, no_baseline: bool,
-         trace: TraceRequest | None = None) -> RunResult:
+         trace: TraceRequest | None = None, fmt: str | None = None) -> RunResult:
     from reviewbot.pipeline import resolve_tools, run
+
+    if fmt is not None:
+        # The report's modules (rich for the terminal, about 20 ms) load now, while the fork server still
+        # imports the engine, rather than between the last file analysed and the report.
+        _reporter(fmt)
 
     tool_names = resolve_tools(tools.split(",") if tools is not None else None, config)
     return run(changes, config, tool_names, StderrProgress(enabled=not quiet), use_baseline=not no_baseline,
@@ -304,7 +309,7 @@ def audit(paths: tuple[Path, ...], fmt: str, fail_on: str | None, min_confidence
     if not changes.files:
         where = ", ".join(str(p) for p in paths) or str(root)
         click.echo(f"reviewbot: warning: no files to check under {where} (all excluded or git-ignored?)", err=True)
-    sys.exit(_emit(_run(changes, config, tools, quiet, no_baseline), fmt, output, verbose))
+    sys.exit(_emit(_run(changes, config, tools, quiet, no_baseline, fmt=fmt), fmt, output, verbose))
 
 
 def source_options(func: F) -> F:
@@ -358,7 +363,7 @@ def diff(base: str | None, head: str | None, staged: bool, patch_file: Path | No
     root = project_root(())
     changes = _collect_change(root, base, head, staged, patch_file)
     config = _configure(root, config_path, fail_on, select, ignore, jobs, diff_filter, min_confidence)
-    sys.exit(_emit(_run(changes, config, tools, quiet, no_baseline, request), fmt, output, verbose))
+    sys.exit(_emit(_run(changes, config, tools, quiet, no_baseline, request, fmt), fmt, output, verbose))
 
 
 @main_group.command(name="trace")
@@ -425,7 +430,7 @@ def pre_commit(files: tuple[Path, ...], fmt: str, fail_on: str | None, min_confi
     if not quiet:
         click.echo(f"reviewbot: pre-commit: checking {what} {count} file{'s' if count != 1 else ''}"
                    + (f" ({len(hook.excluded)} excluded by config)" if hook.excluded else ""), err=True)
-    sys.exit(_emit(_run(hook.changes, config, tools, quiet, no_baseline), fmt, output, verbose))
+    sys.exit(_emit(_run(hook.changes, config, tools, quiet, no_baseline, fmt=fmt), fmt, output, verbose))
 
 
 @main_group.command()
