@@ -296,7 +296,8 @@ def audit(paths: tuple[Path, ...], fmt: str, fail_on: str | None, min_confidence
           config_path: Path | None, select: tuple[str, ...], ignore: tuple[str, ...], tools: str | None, output: Path | None,
           no_baseline: bool, jobs: int | None, verbose: bool, quiet: bool) -> None:
     """Check whole files under PATHS (default: the current directory)."""
-    _start_workers_early()
+    if not paths or any(p.suffix in (".py", ".pyi") or p.is_dir() for p in paths):
+        _start_workers_early()
     from reviewbot.sources.paths import collect_audit, project_root, with_named_sql
 
     for path in paths:
