@@ -30,9 +30,10 @@ def reviewbot(*args: str) -> list[str]:
     return [str(BIN / "reviewbot"), *args]
 
 
-def speed(runs: int, corpus_names: list[str]) -> None:
+def speed(runs: int, corpus_names: list[str], goals_only: bool = False) -> None:
     """Issue #18's table, side by side per corpus: the parse floor, our rules cold (no cache), ruff, semgrep,
-    and the warm-cache re-audit of the unchanged corpus."""
+    and the warm-cache re-audit of the unchanged corpus. `goals_only` leaves out the rows no goal reads
+    (the two position variants and Fixit: about two thirds of the time)."""
     warm_rows: list[str] = []
     work_dir = Path(tempfile.mkdtemp(prefix="reviewbot-speed-"))
     for corpus_name in corpus_names:
@@ -48,10 +49,12 @@ def speed(runs: int, corpus_names: list[str]) -> None:
         # migration gate); the default audit also reads the corpus's TypeScript/JavaScript, shown apart.
         python_only = work_dir / f"{corpus.name}-python.toml"
         python_only.write_text('languages = ["python", "sql"]\n', encoding="utf-8")
-        rows = [
+        rows = [] if goals_only else [
             measure("(a) parse + PositionProvider", [sys.executable, "-m", "bench.parse_floor", str(root), "--positions"], runs, cwd=REPO),
             measure("(a) parse + node_positions (ours)", [sys.executable, "-m", "bench.parse_floor", str(root), "--node-positions"],
                     runs, cwd=REPO),
+        ]
+        rows += [
             measure("(b) reviewbot, Python files, 1 process, no cache",
                     reviewbot("audit", ".", "--tools", "none", "-j", "1", "-q", "--no-cache", "--config", str(python_only)),
                     runs, cwd=root),
@@ -70,7 +73,7 @@ def speed(runs: int, corpus_names: list[str]) -> None:
                                  "--disable-version-check", "--quiet", "--jobs", "2", "."], min(runs, 3), cwd=root))
         # Fixit pins click<8.2, so it lives in its own environment (see README, Performance).
         fixit = Path(os.environ.get("REVIEWBOT_FIXIT", CACHE / "fixit-venv" / "bin" / "fixit"))
-        if fixit.exists():
+        if fixit.exists() and not goals_only:
             rows.append(measure("(a) Fixit, default rules", [str(fixit), "lint", "."], 1, cwd=root, ok_codes=range(256), note="1 run"))
         warm = warm_audit(root, runs)
         rows.append(warm)
@@ -199,6 +202,8 @@ def main() -> None:
                         help="trace: static vs traced verdicts on the real SQL corpora (dokploy, midday)")
     parser.add_argument("--corpus", action="append", choices=[c.name for c in CORPORA],
                         help="speed: a corpus (repeatable) [default: saleor, pretix, stripe]")
+    parser.add_argument("--goals", action="store_true",
+                        help="speed: only the rows issue #18's goals read (no position variants, no Fixit)")
     if sys.argv[1:2] == ["realcode"]:
         from bench.realcode import main as realcode_main
 
@@ -215,7 +220,7 @@ def main() -> None:
 
         sys.exit(fuzz_main(args.scale, args.only))
     if args.what in ("speed", "all"):
-        speed(args.runs, args.corpus or ["saleor", "pretix", "stripe"])
+        speed(args.runs, args.corpus or ["saleor", "pretix", "stripe"], goals_only=args.goals)
     if args.what in ("sql", "all"):
         from bench.sql import main as sql_main
 
