@@ -29,11 +29,15 @@ def _escaped(match: re.Match[str]) -> str:
 
 def printable(text: str) -> str:
     """One line of text (a path, a message) with every control character shown escaped."""
+    if text.isascii() and text.isprintable():  # the usual case: nothing to escape (every unsafe character is not)
+        return text
     return _UNSAFE_IN_LINE_RE.sub(_escaped, text)
 
 
 def printable_code(line: str) -> str:
     """A line of source for a code frame: controls escaped, tabs kept (the frame expands them)."""
+    if line.isascii() and line.isprintable():
+        return line
     return _UNSAFE_IN_CODE_RE.sub(_escaped, line)
 
 

@@ -8,8 +8,6 @@ from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
-import pathspec
-
 from reviewbot.config import Config, MigrationPath, glob_matcher, path_matches
 from reviewbot.core.changes import ChangeSet, FileChange, FileStatus, Mode
 from reviewbot.errors import SourceError
@@ -77,14 +75,13 @@ def collect_audit(paths: Sequence[Path], root: Path, config: Config) -> ChangeSe
         for rel_under, full_name in _walk(target, root):
             if not rel_under.endswith(REVIEWED_SUFFIXES):
                 continue
-            full = Path(full_name)
-            rel = relative(root, full) if full.is_symlink() else os.path.normpath(prefix + rel_under)
+            rel = relative(root, Path(full_name)) if os.path.islink(full_name) else os.path.normpath(prefix + rel_under)
             # Patterns are written from the repository root; older configurations wrote them from the
             # audited folder, which still works.
             anchor = rel.count("/") - rel_under.count("/")
             if is_excluded(rel_under, excludes) or is_excluded(rel, excludes, anchor=anchor):
                 continue
-            _check_readable(full)
+            _check_readable(full_name)
             found[rel] = FileChange(rel, FileStatus.WHOLE)
     files = tuple(found[k] for k in sorted(found))
     return ChangeSet(root=str(root), files=files, mode=Mode.AUDIT)
@@ -103,9 +100,9 @@ def with_named_sql(config: Config, paths: Sequence[Path], root: Path) -> Config:
     return replace(config, migrations=replace(config.migrations, paths=(*entries, *config.migrations.paths)))
 
 
-def _check_readable(path: Path) -> None:
+def _check_readable(path: Path | str) -> None:
     try:
-        with path.open("rb") as handle:
+        with open(path, "rb") as handle:
             handle.read(1)
     except OSError as err:
         raise SourceError(
@@ -147,6 +144,8 @@ def _walk_filesystem(target: Path) -> list[tuple[str, str]]:
     ignore_file = target / ".gitignore"
     spec = None
     if ignore_file.is_file():
+        import pathspec  # only a tree outside git reads .gitignore itself (~15 ms of import otherwise)
+
         spec = pathspec.PathSpec.from_lines("gitwildmatch", ignore_file.read_text(encoding="utf-8", errors="replace").splitlines())
     result: list[tuple[str, str]] = []
     for dirpath, dirnames, filenames in os.walk(target):

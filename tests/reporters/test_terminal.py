@@ -141,3 +141,13 @@ def test_a_run_whose_findings_are_all_in_the_baseline_says_so(hostile):
     status, output = piped(hostile, "audit", "refunds.py", "--tools", "none", "-q")
     assert status == 0
     assert "Found 0 findings in 1 file; 2 known findings in the baseline (--no-baseline shows them)." in output
+
+
+def test_the_plain_ascii_shortcut_of_escaping_changes_nothing_for_any_character():
+    from reviewbot.reporters import escape
+
+    for code in range(0x3000):
+        text = f"a{chr(code)}b"
+        assert escape.printable(text) == escape._UNSAFE_IN_LINE_RE.sub(escape._escaped, text), hex(code)
+        assert escape.printable_code(text) == escape._UNSAFE_IN_CODE_RE.sub(escape._escaped, text), hex(code)
+    assert escape.printable("\x1b]52;c;ZXZpbA==\x07") == "\\x1b]52;c;ZXZpbA==\\x07"
