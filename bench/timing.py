@@ -28,18 +28,13 @@ class Measure:
         return f"| {self.label} | {self.median:.2f} | {lo:.2f}–{hi:.2f} | {ratio} | {self.peak_mb:.0f} | {self.note} |"
 
 
-# Measured commands run as they would on a user's machine, where Python keeps the bytecode of what it
-# imports: an environment with PYTHONDONTWRITEBYTECODE=1 (some CI images and sandboxes set it) recompiles
-# every module of an editable checkout at every run and times the compiler instead (0.2-0.4 s a run).
-_BYTECODE_KEPT = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-
-
 def run_once(cmd: Sequence[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> tuple[float, float, int]:
-    """(wall seconds, peak RSS MiB, exit status) of one run; output discarded."""
-    if env is None:
-        env = _BYTECODE_KEPT
-    else:
-        env = {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    """(wall seconds, peak RSS MiB, exit status) of one run; output discarded.
+
+    Commands run as on a user's machine, where Python keeps the bytecode of what it imports: with
+    PYTHONDONTWRITEBYTECODE=1 (some CI images and sandboxes set it) every run of an editable checkout
+    recompiles reviewbot and times the compiler instead (0.2-0.4 s a run)."""
+    env = {k: v for k, v in (os.environ if env is None else env).items() if k != "PYTHONDONTWRITEBYTECODE"}
     started = time.perf_counter()
     proc = subprocess.Popen(list(cmd), cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)

@@ -109,7 +109,7 @@ def _windows(lines: list[str], wanted: list[int]) -> list[tuple[int, int]]:
 
 def _scrub_keys(text: str, kinds: list[str]) -> str:
     """Private-key blocks, the one secret that spans any number of lines: always on the whole text."""
-    if "PRIVATE KEY" not in text:  # every block's first line says so
+    if _KEY_NEEDLE not in text:  # every block's first line says so
         return text
     pattern, kind, group = _PATTERNS[0]
     return pattern.sub(_replacer(kind, group, kinds), text)
@@ -120,7 +120,7 @@ def _scrub_after_keys(text: str, kinds: list[str]) -> str:
     absent from the text cannot match it and is skipped (most code holds none of them)."""
     present = _needles_in(text)
     for (pattern, kind, group), needles in zip(_PATTERNS[1:], _NEEDLES, strict=True):
-        if needles is None or not present.isdisjoint(needles):
+        if not present.isdisjoint(needles):
             text, replaced = pattern.subn(_replacer(kind, group, kinds), text)
             if replaced:
                 present = _needles_in(text)
@@ -217,10 +217,12 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str, int], ...] = (
 
 _SECRET_NEEDLES = ("secret", "token", "passw", "api_key", "apikey", "private_key", "privatekey", "access_key",
                    "accesskey", "credential")
-# Per pattern after the private keys, in order: lower-case strings of which every match holds at least one
-# (None: no such string, always run). A needle list that misses a way the pattern can match would let a
-# secret through; tests/summary/test_redact.py checks each list against the pattern's own language.
-_NEEDLES: tuple[tuple[str, ...] | None, ...] = (
+# What every match of a pattern holds, so a text without it is not searched: for the private keys (on the
+# whole text, case kept) one string; for each pattern after them, in order, lower-case strings of which a
+# match holds at least one. A needle that misses a way the pattern can match would let a secret through;
+# tests/summary/test_redact.py checks each against matches generated from the pattern itself.
+_KEY_NEEDLE = "PRIVATE KEY"
+_NEEDLES: tuple[tuple[str, ...], ...] = (
     ("_live_", "_test_"),
     ("whsec_",),
     ("sk-ant-",),
@@ -236,7 +238,7 @@ _NEEDLES: tuple[tuple[str, ...] | None, ...] = (
 )
 
 _NEEDLE_AUTOMATON = ahocorasick_rs.AhoCorasick(
-    sorted({needle for needles in _NEEDLES if needles is not None for needle in needles}),
+    sorted({needle for needles in _NEEDLES for needle in needles}),
     implementation=ahocorasick_rs.Implementation.DFA,
 )
 

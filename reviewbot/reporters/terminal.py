@@ -73,7 +73,7 @@ class TerminalReporter:
         if not self.color:
             # Every row is one line without tabs or controls (escaped above), so without colour rich would
             # print each one's plain text; a thousand findings cost rich seconds, this nothing (issue #18).
-            return "".join("".join(piece for piece, _ in row) + "\n" for row in rows)
+            return "".join(_plain(row) + "\n" for row in rows)
         out = io.StringIO()
         console = Console(
             file=out, force_terminal=True, no_color=False, color_system="standard", highlight=False,
@@ -142,7 +142,11 @@ def caret_cells(raw: str, finding: Finding) -> tuple[int, int]:
 
 def code_frame(lines: list[str], finding: Finding) -> list[str]:
     """The code frame as plain lines (the review preview prints it between comments)."""
-    return ["".join(piece for piece, _ in row) for row in frame_rows(lines, finding)]
+    return [_plain(row) for row in frame_rows(lines, finding)]
+
+
+def _plain(row: Row) -> str:
+    return "".join(piece for piece, _ in row)
 
 
 def summary_line(report: ReportInput) -> str:

@@ -123,7 +123,7 @@ def _walk(target: Path, root: Path) -> list[tuple[str, str]]:
             result: list[tuple[str, str]] = []
             base = target.resolve()
             # The names git prints start with the target's own path below the root ("" for the root).
-            under = base.relative_to(root).as_posix() + "/" if base.is_relative_to(root) else None
+            under = Path(os.path.relpath(base, root)).as_posix() + "/"
             under = "" if under == "./" else under
             for raw in out.split(b"\0"):
                 if not raw:
@@ -132,10 +132,8 @@ def _walk(target: Path, root: Path) -> list[tuple[str, str]]:
                 full = os.path.join(root, name)
                 if not os.path.isfile(full):
                     continue  # tracked but deleted in the working tree
-                if under is not None and name.startswith(under):
-                    result.append((name[len(under):], full))
-                else:
-                    result.append((Path(full).relative_to(base).as_posix(), full))
+                rel = name[len(under):] if name.startswith(under) else Path(full).relative_to(base).as_posix()
+                result.append((rel, full))
             return result
     return _walk_filesystem(target)
 
