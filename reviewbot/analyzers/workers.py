@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from multiprocessing.context import ForkServerContext, SpawnContext
 from multiprocessing.process import BaseProcess
+from multiprocessing.reduction import ForkingPickler
 from typing import Generic, TypeVar
 
 from reviewbot.analyzers import processes
@@ -47,6 +48,8 @@ WORKER_RECURSION_LIMIT = 100_000
 STOP_GRACE_SECONDS = 1.0  # how long a worker may take to leave after being told to
 ORPHAN_CHECK_SECONDS = 0.5
 MAX_FAILED_STARTS = 3  # workers that die before taking any job: something is wrong with the platform
+HELD_JOBS = 2  # per worker: the job it runs and the next one, waiting in its pipe
+QUEUED_JOB_BYTES = 16 * 1024  # a job larger than this is not left waiting in a pipe (pipes hold 64 KB)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +143,8 @@ def start_fork_server(preload: Sequence[str] = FORKSERVER_PRELOAD) -> bool:
             running = None
     if not wanted:
         return running is not None
-    pool_context().set_forkserver_preload(list(wanted))  # the modules the run's workers will need
+    # The modules the run's workers will need, and this one (each worker runs its `_serve`).
+    pool_context().set_forkserver_preload([*wanted, __name__])
     mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
@@ -232,8 +236,10 @@ class _Worker:
     def __init__(self, process: BaseProcess, conn: Connection) -> None:
         self.process = process
         self.conn = conn
-        self.index: int | None = None  # the job it holds
-        self.deadline = 0.0
+        # The jobs sent and not answered, in order: the first runs, the next waits in the pipe (a worker
+        # runs one job at a time, so a death or a hang belongs to the first).
+        self.held: deque[int] = deque()
+        self.deadline = 0.0  # of the first held job
 
 
 def describe_exit(exitcode: int | None) -> str:
@@ -306,58 +312,79 @@ class WorkerPool(Generic[JobT, ResultT]):
         self.workers.remove(worker)
 
     def map(self, jobs: Sequence[JobT]) -> Iterator[tuple[int, ResultT | Lost]]:
-        """(index into `jobs`, its result or Lost), in the order jobs finish."""
+        """(index into `jobs`, its result or Lost), in the order jobs finish.
+
+        Each worker holds up to two jobs: the one it runs and the next, already in its pipe, so it never
+        waits for this process between two files (on 1,300 small Go files that wait was a fifth of the
+        run). Only a small job waits in a pipe: a large one (staged text) is sent when its worker is free,
+        so a send never blocks this process while a worker hangs."""
         queue = deque(range(len(jobs)))
+        encoded: dict[int, bytes | memoryview] = {}  # a large job pickled while its worker was busy
         while len(self.workers) < min(self.size, len(jobs)):
             self._start()
         failed_starts = 0
-        while queue or any(w.index is not None for w in self.workers):
+        while queue or any(w.held for w in self.workers):
             for worker in list(self.workers):
-                if worker.index is not None or not queue:
-                    continue
-                index = queue.popleft()
-                try:
-                    worker.conn.send((index, jobs[index]))
-                except (OSError, ValueError):  # it died between jobs: put the job back, replace it
-                    queue.appendleft(index)
-                    self._retire(worker)
-                    failed_starts += 1
-                    if failed_starts > MAX_FAILED_STARTS:
-                        while queue:
-                            yield queue.popleft(), Lost("worker processes could not be started")
-                        return
-                    self._start()
-                    continue
-                worker.index = index
-                worker.deadline = time.monotonic() + self.timeout_seconds
-            busy = [w for w in self.workers if w.index is not None]
+                while queue and len(worker.held) < HELD_JOBS:
+                    index = queue[0]
+                    message = encoded.pop(index, None) or ForkingPickler.dumps((index, jobs[index]))
+                    if worker.held and len(message) > QUEUED_JOB_BYTES:
+                        encoded[index] = message
+                        break  # sent when the worker is free
+                    queue.popleft()
+                    try:
+                        worker.conn.send_bytes(message)
+                    except (OSError, ValueError):
+                        queue.appendleft(index)
+                        if worker.held:  # it died running its job: the wait below reports that job
+                            break
+                        # It died between jobs: replace it.
+                        self._retire(worker)
+                        failed_starts += 1
+                        if failed_starts > MAX_FAILED_STARTS:
+                            while queue:
+                                yield queue.popleft(), Lost("worker processes could not be started")
+                            return
+                        self._start()
+                        break
+                    if not worker.held:
+                        worker.deadline = time.monotonic() + self.timeout_seconds
+                    worker.held.append(index)
+            busy = [w for w in self.workers if w.held]
             if not busy:
                 continue
             wait_for = max(0.0, min(w.deadline for w in busy) - time.monotonic())
             ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=wait_for))
             for worker in busy:
-                assert worker.index is not None  # busy
-                index = worker.index
+                index = worker.held[0]
                 outcome: ResultT | Lost | None = None
+                lost = False
                 if worker.conn in ready:
                     try:
                         got_index, result = worker.conn.recv()
                     except (EOFError, OSError):  # it died while answering
                         worker.process.join(STOP_GRACE_SECONDS)
                         outcome = Lost(f"the worker process {describe_exit(worker.process.exitcode)}")
+                        lost = True
                     else:
-                        assert got_index == index  # one job in flight per worker
+                        assert got_index == index  # a worker answers its jobs in order
                         outcome = result
-                        worker.index = None
+                        worker.held.popleft()
+                        # The next held job started as this one finished.
+                        worker.deadline = time.monotonic() + self.timeout_seconds
                 elif worker.process.sentinel in ready:
                     worker.process.join(STOP_GRACE_SECONDS)
                     outcome = Lost(f"the worker process {describe_exit(worker.process.exitcode)}")
+                    lost = True
                 elif time.monotonic() >= worker.deadline:
                     outcome = Lost(f"it took longer than {self.timeout_seconds:g} s (file-timeout-seconds)")
+                    lost = True
                 if outcome is None:
                     continue
-                if worker.index is not None:  # lost: replace the worker if work remains
-                    worker.index = None
+                if lost:  # the job it ran is lost; the one waiting behind it goes back to the queue
+                    worker.held.popleft()
+                    queue.extendleft(reversed(worker.held))
+                    worker.held.clear()
                     self._retire(worker)
                     self.restarts += 1
                     if queue:
@@ -367,13 +394,13 @@ class WorkerPool(Generic[JobT, ResultT]):
     def close(self) -> None:
         """Tell idle workers to leave; kill the rest."""
         for worker in self.workers:
-            if worker.index is None:
+            if not worker.held:
                 try:
                     worker.conn.send(None)
                 except (OSError, ValueError):
                     continue
         deadline = time.monotonic() + STOP_GRACE_SECONDS
         for worker in list(self.workers):
-            if worker.index is None:
+            if not worker.held:
                 worker.process.join(max(0.0, deadline - time.monotonic()))
             self._retire(worker)

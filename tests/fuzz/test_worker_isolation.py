@@ -9,6 +9,7 @@ from __future__ import annotations
 import ctypes
 import os
 import sys
+import threading
 import time
 
 from reviewbot.analyzers.workers import Lost, WorkerPool
@@ -29,6 +30,8 @@ def job(kind: str) -> str:
         os._exit(3)
     elif kind == "system-exit":
         sys.exit(3)
+    elif kind.startswith("big:"):
+        return f"done big {len(kind)}"
     return f"done {kind}"
 
 
@@ -65,6 +68,25 @@ def test_an_exception_or_exit_in_a_job_is_lost_with_its_reason():
     assert isinstance(results[1], Lost) and "status 3" in results[1].reason
     assert isinstance(results[2], Lost)
     assert results[3] == "done ok"
+
+
+def test_the_job_waiting_behind_one_that_kills_or_hangs_its_worker_is_run_not_lost():
+    # One worker holds the job it runs and the next one; the next one is run again by a fresh worker.
+    results = run_all(["a", "segfault", "b", "abort", "c", "hang", "d"], workers=1, timeout=1)
+    assert [results[i] for i in (0, 2, 4, 6)] == ["done a", "done b", "done c", "done d"]
+    assert all(isinstance(results[i], Lost) for i in (1, 3, 5))
+
+
+def test_a_large_job_never_waits_in_the_pipe_of_a_hung_worker():
+    # 4 MB does not fit in a pipe: sent behind a hung job, the send would block this process for good and
+    # the time limit would never be enforced. It is sent once the hung worker is replaced.
+    big = "big:" + "x" * 4_000_000
+    results: dict[int, str | Lost] = {}
+    runner = threading.Thread(target=lambda: results.update(run_all(["hang", big], workers=1, timeout=1)), daemon=True)
+    runner.start()
+    runner.join(30)
+    assert not runner.is_alive(), "the pool blocked sending a large job to a hung worker"
+    assert isinstance(results[0], Lost) and results[1] == f"done big {len(big)}"
 
 
 def test_workers_recurse_far_deeper_than_the_default_limit():
