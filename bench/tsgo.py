@@ -52,7 +52,7 @@ def _grammar(path: str) -> str:
 
 def parse_floor(root: Path, files: list[str], workers: int) -> float:
     """Seconds to read and parse the files with tree-sitter alone, with the analyzer's worker strategy."""
-    from reviewbot.analyzers.treesitter.engine import MIN_BYTES_FOR_POOL
+    from reviewbot.analyzers.treesitter.pool import MIN_BYTES_FOR_POOL
 
     jobs = [(str(root / f), _grammar(f)) for f in files]
     size = sum(os.path.getsize(p) for p, _ in jobs)

@@ -206,13 +206,24 @@ def _reporter(fmt: str, color: bool = False) -> Reporter:
     return TerminalReporter(color=color)
 
 
-def _start_workers_early() -> None:
-    """Let the fork server import the Python engine while this command reads its configuration and
-    collects its change (about 0.3 s that would otherwise come after); the run keeps it if the change has
-    Python files, and replaces or stops it if not (analyzers/workers.py)."""
-    from reviewbot.analyzers.workers import start_fork_server_early
+def _start_workers_early(paths: Sequence[Path] | None = None, jobs: int | None = None) -> None:
+    """Let the fork server import the engines while this command reads its configuration and collects its
+    change (0.1-0.3 s that would otherwise come after); the run keeps it if it preloaded what the change
+    needs, and replaces or stops it if not (analyzers/workers.py).
 
-    start_fork_server_early()
+    Before the change is known the guess is the Python engine. Files named on the command line are the
+    change (`audit a.ts b.go`): the guess is then what they need, nothing when no worker will run."""
+    preload: Sequence[str] | None = None  # the default guess
+    if paths and not any(p.is_dir() for p in paths):
+        from reviewbot.config import LANGUAGES
+        from reviewbot.pipeline import worker_preload
+
+        preload = worker_preload([(str(p), None) for p in paths], ".", LANGUAGES, jobs or (os.cpu_count() or 1))
+        if not preload:
+            return  # no worker will run: not even multiprocessing is imported
+    from reviewbot.analyzers.workers import FORKSERVER_PRELOAD, start_fork_server_early
+
+    start_fork_server_early(FORKSERVER_PRELOAD if preload is None else preload)
 
 
 def _run(changes: ChangeSet, config: Config, tools: str | None, quiet: bool, no_baseline: bool,
@@ -296,8 +307,7 @@ def audit(paths: tuple[Path, ...], fmt: str, fail_on: str | None, min_confidence
           config_path: Path | None, select: tuple[str, ...], ignore: tuple[str, ...], tools: str | None, output: Path | None,
           no_baseline: bool, jobs: int | None, verbose: bool, quiet: bool) -> None:
     """Check whole files under PATHS (default: the current directory)."""
-    if not paths or any(p.suffix in (".py", ".pyi") or p.is_dir() for p in paths):
-        _start_workers_early()
+    _start_workers_early(paths, jobs)
     from reviewbot.sources.paths import collect_audit, project_root, with_named_sql
 
     for path in paths:
@@ -417,8 +427,8 @@ def pre_commit(files: tuple[Path, ...], fmt: str, fail_on: str | None, min_confi
     """
     import os
 
-    if any(f.suffix in (".py", ".pyi") for f in files):
-        _start_workers_early()
+    if files:
+        _start_workers_early(files, jobs)
     from reviewbot.sources.hook import HookMode, collect_hook
     from reviewbot.sources.paths import project_root
 

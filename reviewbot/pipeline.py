@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -11,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reviewbot.analyzers.base import Analyzer, AnalyzerResult, NullProgress, Progress
+from reviewbot.analyzers.treesitter.pool import uses_pool
 from reviewbot.config import KNOWN_TOOLS, LANGUAGES, Config, load_config, validate_config
 from reviewbot.core.changes import ChangeSet
 from reviewbot.core.findings import Finding
@@ -201,6 +204,20 @@ def run_analyzers(
     return results, notes
 
 
+def worker_preload(files: Sequence[tuple[str, str | None]], root: str, languages: Sequence[str], workers: int) -> list[str]:
+    """The engines the fork server should import for these (path, staged text or None) files: Python's for
+    any Python file (its files always run in workers), tree-sitter's when a language has enough source for
+    its worker pool (`treesitter/pool.py`); none when no worker will run."""
+    preload = []
+    if "python" in languages and any(path.endswith((".py", ".pyi")) for path, _ in files):
+        preload.append("reviewbot.analyzers.python.engine")
+    for language, suffixes in (("typescript", TYPESCRIPT_SUFFIXES), ("go", GO_SUFFIXES)):
+        if language in languages and uses_pool(workers, root, [f for f in files if f[0].endswith(suffixes)]):
+            preload.append("reviewbot.analyzers.treesitter.engine")
+            break
+    return preload
+
+
 def run(
     changes: ChangeSet,
     config: Config,
@@ -212,17 +229,14 @@ def run(
     """Analyze a change set, replay its migrations when asked (`--trace`), and gate the findings."""
     started = time.perf_counter()
     analyzers = build_analyzers(tools, config.languages, changes)
-    preload = []
-    if "python" in config.languages and changes.with_suffix((".py", ".pyi")):
-        preload.append("reviewbot.analyzers.python.engine")
-    tree_sitter_languages = [s for lang, s in (("typescript", TYPESCRIPT_SUFFIXES), ("go", GO_SUFFIXES)) if lang in config.languages]
-    if sum(len(changes.with_suffix(s)) for s in tree_sitter_languages) > 1:
-        preload.append("reviewbot.analyzers.treesitter.engine")  # enough files for its worker pool
-    from reviewbot.analyzers.workers import start_fork_server
+    workers = config.jobs or (os.cpu_count() or 1)
+    preload = worker_preload([(f.path, f.text) for f in changes.files], changes.root, config.languages, workers)
+    if preload or "reviewbot.analyzers.workers" in sys.modules:  # no server can run before it is imported
+        from reviewbot.analyzers.workers import start_fork_server
 
-    # From this (main) thread, before the analyzers' threads start; a server the CLI started early is kept
-    # if it preloaded what this change needs, replaced if not, and stopped when no worker is needed.
-    start_fork_server(preload)
+        # From this (main) thread, before the analyzers' threads start; a server the CLI started early is
+        # kept if it preloaded what this change needs, replaced if not, and stopped when no worker is needed.
+        start_fork_server(preload)
     results, notes = run_analyzers(changes, config, analyzers, progress or NullProgress())
     findings: list[Finding] = [f for r in results for f in r.findings]
     # Secrets never reach any output (STYLE.md §7): masked once, here, for every format; then messages

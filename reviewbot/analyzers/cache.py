@@ -22,7 +22,6 @@ import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
-from importlib import metadata
 from pathlib import Path
 
 from reviewbot.config import (
@@ -106,6 +105,8 @@ def code_digest() -> str:
 
 
 def _version(dist: str) -> str:
+    from importlib import metadata  # ~15 ms of imports (email, zipfile): only a run that uses the cache pays
+
     try:
         return metadata.version(dist)
     except metadata.PackageNotFoundError:

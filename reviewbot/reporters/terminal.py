@@ -8,12 +8,10 @@ code frames show the file with its secrets masked, in colour or not.
 from __future__ import annotations
 
 import io
+import os
 from collections import Counter
+from collections.abc import Mapping
 from typing import TextIO
-
-from rich.cells import cell_len
-from rich.console import Console
-from rich.text import Text
 
 from reviewbot.core.findings import Finding, Severity
 from reviewbot.reporters.base import ReportInput
@@ -29,10 +27,25 @@ GUTTER_STYLE = "blue"
 Row = tuple[tuple[str, str], ...]
 
 
-def wants_color(stream: TextIO) -> bool:
-    """rich's own decision for `stream`: a terminal, or FORCE_COLOR; never NO_COLOR or TERM=dumb."""
+def wants_color(stream: TextIO, environ: Mapping[str, str] = os.environ) -> bool:
+    """rich's own decision for `stream`: a terminal, or FORCE_COLOR; never NO_COLOR or TERM=dumb.
+
+    rich (about 20 ms of imports) is asked only when it could say yes: when the stream is a terminal or the
+    environment forces one (`TTY_COMPATIBLE=1`, a non-empty `FORCE_COLOR`), as rich's `is_terminal` reads it.
+    """
+    if environ.get("TTY_COMPATIBLE") != "1" and not environ.get("FORCE_COLOR") and not _isatty(stream):
+        return False
+    from rich.console import Console
+
     console = Console(file=stream)
     return console.is_terminal and console.color_system is not None and not console.no_color
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except ValueError:  # a closed stream (rich answers no as well)
+        return False
 
 
 class TerminalReporter:
@@ -74,6 +87,9 @@ class TerminalReporter:
             # Every row is one line without tabs or controls (escaped above), so without colour rich would
             # print each one's plain text; a thousand findings cost rich seconds, this nothing (issue #18).
             return "".join(_plain(row) + "\n" for row in rows)
+        from rich.console import Console
+        from rich.text import Text
+
         out = io.StringIO()
         console = Console(
             file=out, force_terminal=True, no_color=False, color_system="standard", highlight=False,
@@ -135,6 +151,8 @@ def caret_cells(raw: str, finding: Finding) -> tuple[int, int]:
         end = min(finding.span.end_column, len(raw) + 1)
     else:
         end = len(raw.rstrip()) + 1
+    from rich.cells import cell_len
+
     before = cell_len(display(raw[: col - 1]))
     under = cell_len(display(raw[: max(end, col) - 1])) - before
     return before, max(1, under)

@@ -23,10 +23,30 @@ def project_root(paths: Sequence[Path]) -> Path:
 
 
 def relative(root: Path, path: Path) -> str:
-    try:
-        return path.resolve().relative_to(root).as_posix()
-    except ValueError:
-        return Path(os.path.relpath(path.resolve(), root)).as_posix()
+    """The path from root to path's real location (links resolved), with `/`; `..` steps when outside."""
+    resolved = resolve(path)
+    top = str(root)
+    if resolved == top:
+        return "."
+    inside = top.rstrip(os.sep) + os.sep
+    if resolved.startswith(inside):
+        return Path(resolved[len(inside):]).as_posix()
+    return Path(os.path.relpath(resolved, root)).as_posix()
+
+
+def resolve(path: Path | str) -> str:
+    """`os.path.realpath`, each folder resolved once: a file that is not a link is its real folder and its
+    name. An audit of 1,300 named files spent 0.1 s resolving the same few folders over and over."""
+    text = os.fspath(path)
+    folder, name = os.path.split(os.path.abspath(text))
+    if name in ("", ".", "..") or ".." in Path(text).parts or os.path.islink(text):
+        return os.path.realpath(text)  # abspath would drop a `..` before resolving the link it follows
+    return os.path.join(_real_folder(folder), name)
+
+
+@lru_cache(maxsize=4096)
+def _real_folder(folder: str) -> str:
+    return os.path.realpath(folder)
 
 
 def is_excluded(rel: str, patterns: Iterable[str], *, anchor: int = 0) -> bool:

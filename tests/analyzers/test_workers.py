@@ -93,3 +93,38 @@ print(processes.stop_all(), os.waitpid(pid, 0)[1] & 0x7f)
     stopped, signal_number = out.stdout.split()
     assert stopped == "1"
     assert int(signal_number) == 9  # killed at once (SIGKILL), not left to finish its imports
+
+
+def _files(tmp_path: Path, sizes: dict[str, int]) -> list[tuple[str, str | None]]:
+    for name, size in sizes.items():
+        (tmp_path / name).write_bytes(b"x" * size)
+    return [(name, None) for name in sizes]
+
+
+def test_the_engines_preloaded_are_those_whose_workers_will_run(tmp_path):
+    from reviewbot.analyzers.treesitter.pool import MIN_BYTES_FOR_POOL
+    from reviewbot.config import LANGUAGES
+    from reviewbot.pipeline import worker_preload
+
+    half = MIN_BYTES_FOR_POOL // 2 + 1
+    root = str(tmp_path)
+    every = LANGUAGES
+    # Python files always run in workers.
+    assert worker_preload(_files(tmp_path, {"a.py": 10}), root, every, 2) == [PYTHON_ENGINE]
+    assert worker_preload(_files(tmp_path, {"a.py": 10}), root, ("typescript",), 2) == []
+    # TypeScript and Go run in workers only with more than one file, one worker and enough source.
+    small = _files(tmp_path, {"a.ts": 100, "b.ts": 100})
+    assert worker_preload(small, root, every, 2) == []
+    large = _files(tmp_path, {"c.ts": half, "d.tsx": half})
+    assert worker_preload(large, root, every, 2) == [TREESITTER_ENGINE]
+    assert worker_preload(large, root, every, 1) == []
+    assert worker_preload(large, root, ("go", "python"), 2) == []
+    assert worker_preload(_files(tmp_path, {"big.go": 2 * MIN_BYTES_FOR_POOL}), root, every, 2) == []
+    # Each language decides alone: half the threshold of each is no pool for either.
+    mixed = _files(tmp_path, {"e.ts": half, "f.go": half})
+    assert worker_preload(mixed, root, every, 2) == []
+    # Staged text counts as it is; a file that cannot be read counts nothing.
+    staged = [("g.go", "x" * half), ("h.go", "y" * half), ("missing.go", None)]
+    assert worker_preload(staged, root, every, 2) == [TREESITTER_ENGINE]
+    both = _files(tmp_path, {"i.py": 1, "j.go": half, "k.go": half})
+    assert worker_preload(both, root, every, 2) == [PYTHON_ENGINE, TREESITTER_ENGINE]

