@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import ahocorasick_rs
@@ -47,6 +47,11 @@ class LanguageSpec:
     before_file: Callable[[], None] | None = None
     # The callee's last name of a call node (`stripe.refunds.create(...)` -> "create"), for `call_names`.
     call_name: Callable[[tree_sitter.Node], str] | None = None
+    # One query of every node type the rules visit, for every file, instead of one per set of active
+    # rules: worth it where a query is dear to compile (TypeScript's grammar: about 2 ms whatever the
+    # query holds, and a 500-file project met 30 sets) and cheap extra captures cost less than that.
+    # Go's queries compile in 0.4 ms and its extra captures cost more: a query per set.
+    shared_query: bool = False
 
     @property
     def suffixes(self) -> tuple[str, ...]:
@@ -87,7 +92,7 @@ class TriggerIndex:
     # (rule, its groups as word numbers): the rule can apply when each group has a word in the file.
     rules: tuple[tuple[type[TreeSitterRule], tuple[frozenset[int], ...]], ...]
     automaton: ahocorasick_rs.BytesAhoCorasick | None  # None: no rule has trigger words
-    node_types: tuple[str, ...]  # every node type the rules visit: the engine's one query per file
+    node_types: tuple[str, ...]  # every node type the rules visit (`LanguageSpec.shared_query`)
 
     def present(self, text: bytes) -> set[int]:
         """The numbers of the words that occur in `text` (overlapping occurrences count: `PDATE` in `UPDATE`)."""
@@ -121,9 +126,13 @@ def _trigger_index(rule_types: tuple[type[TreeSitterRule], ...]) -> TriggerIndex
             ahocorasick_rs.BytesAhoCorasick(list(words), implementation=ahocorasick_rs.Implementation.DFA)
             if words else None
         )
-        node_types = tuple(sorted({t for rule_type, _ in rules for t in rule_type.node_types()}))
-        found = _TRIGGERS[rule_types] = TriggerIndex(tuple(rules), automaton, node_types)
+        found = _TRIGGERS[rule_types] = TriggerIndex(tuple(rules), automaton, _node_types(r for r, _ in rules))
     return found
+
+
+def _node_types(rule_types: Iterable[type[TreeSitterRule]]) -> tuple[str, ...]:
+    """Every node type these rules visit, sorted (the key of a compiled query)."""
+    return tuple(sorted({t for rule_type in rule_types for t in rule_type.node_types()}))
 
 
 def analyze_source(
@@ -162,7 +171,8 @@ def analyze_source(
         path=path, config=config, source=source, tree=tree, language=grammars.language(grammar), is_test=is_test
     )
     try:
-        _walk(ctx, [rule_type(ctx) for rule_type in active], spec.call_name, _trigger_index(rules).node_types)
+        query_types = _trigger_index(rules).node_types if spec.shared_query else _node_types(active)
+        _walk(ctx, [rule_type(ctx) for rule_type in active], spec.call_name, query_types)
     # Per-file isolation (STYLE.md §7): a crashing rule becomes RB905 on this file, the run goes on.
     except Exception as err:  # noqa: BLE001
         return [
@@ -181,11 +191,8 @@ def _walk(
     call_name: Callable[[tree_sitter.Node], str] | None,
     query_types: tuple[str, ...],
 ) -> None:
-    """One query over the tree, then the handlers of the node types the active rules visit, then finish().
-
-    The query is the same for every file of a language: the node types any of its rules visits
-    (`query_types`). Compiling a TypeScript query costs about 2 ms whatever it holds, and a query per set
-    of active rules was 30 of them on a 500-file project: more than capturing the few extra nodes."""
+    """One query over the tree for `query_types` (at least the node types the rules visit; see
+    `LanguageSpec.shared_query`), then the rules' handlers, then finish()."""
     handlers: dict[str, list[Handler]] = {}
     # Call handlers filtered by callee name: (names, prefixes, handler); names None means every call.
     filtered: list[tuple[frozenset[str] | None, tuple[str, ...], Handler]] = []

@@ -57,6 +57,7 @@ SPEC = LanguageSpec(
     rules=RULES,
     tolerated_error=is_grammar_gap,
     call_name=callee_name,
+    shared_query=True,
     before_file=clear_caches,
 )
 

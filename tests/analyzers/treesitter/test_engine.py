@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import textwrap
+from dataclasses import replace
 from pathlib import Path
+
+import pytest
 
 from reviewbot.analyzers.base import NullProgress
 from reviewbot.analyzers.go.engine import SPEC as GO
@@ -117,3 +121,18 @@ def test_the_worker_pool_finds_what_one_process_finds(tmp_path: Path):
     single = TreeSitterAnalyzer(GO).analyze(changes, Config(jobs=1), NullProgress())
     assert sorted(f.sort_key for f in pooled.findings) == sorted(f.sort_key for f in single.findings)
     assert pooled.files == 12 and set(pooled.read) == set(paths)
+
+
+@pytest.mark.parametrize("spec", [TYPESCRIPT, GO], ids=lambda s: s.name)
+def test_one_query_for_every_file_finds_what_a_query_per_set_of_active_rules_finds(spec):
+    # Every rule of the language on every rule's examples (so several rules are active together and the
+    # shared query captures node types no active rule visits), with and without the shared query.
+    config = Config(test_policy="strict")
+    examples = [(example.path, textwrap.dedent(example.code).encode()) for rule in spec.rules for example in rule.examples]
+    shared, per_set = replace(spec, shared_query=True), replace(spec, shared_query=False)
+    reported = 0
+    for path, source in examples:
+        found = analyze_source(path, source, config, shared)
+        assert found == analyze_source(path, source, config, per_set), path
+        reported += len(found)
+    assert reported >= len(spec.rules)  # the examples do report
