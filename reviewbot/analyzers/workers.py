@@ -132,7 +132,7 @@ def start_fork_server(preload: Sequence[str] = FORKSERVER_PRELOAD) -> bool:
     global _SERVER, _SERVER_PRELOAD, _SERVER_SPECULATIVE
     if not sys.platform.startswith("linux") or threading.current_thread() is not threading.main_thread():
         return False
-    from multiprocessing import forkserver
+    from multiprocessing import forkserver, resource_tracker
 
     wanted = tuple(preload)
     running = _server_pid()
@@ -145,6 +145,10 @@ def start_fork_server(preload: Sequence[str] = FORKSERVER_PRELOAD) -> bool:
         return running is not None
     # The modules the run's workers will need, and this one (each worker runs its `_serve`).
     pool_context().set_forkserver_preload([*wanted, __name__])
+    # The resource tracker first, outside the window below: starting it unblocks SIGINT on its way out
+    # (multiprocessing protects its own child so), and a Ctrl-C that then arrived while SIGINT was
+    # ignored here was lost: the run went on as if nothing had been pressed.
+    resource_tracker.ensure_running()
     mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:

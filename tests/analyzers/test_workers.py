@@ -128,3 +128,32 @@ def test_the_engines_preloaded_are_those_whose_workers_will_run(tmp_path):
     assert worker_preload(staged, root, every, 2) == [TREESITTER_ENGINE]
     both = _files(tmp_path, {"i.py": 1, "j.go": half, "k.go": half})
     assert worker_preload(both, root, every, 2) == [PYTHON_ENGINE, TREESITTER_ENGINE]
+
+
+def test_a_ctrl_c_while_the_helper_processes_start_reaches_reviewbots_handler():
+    # A Ctrl-C that arrives while the resource tracker or the fork server is being started (simulated: each
+    # spawn is followed at once by a SIGINT to this process) must reach the handler, never be dropped.
+    # It was: starting the resource tracker inside the window where SIGINT is ignored unblocked it there.
+    code = f"""
+import os, signal, sys, time
+sys.path.insert(0, {str(REPO)!r})
+from multiprocessing import util
+from reviewbot.analyzers import processes, workers
+handled = []
+signal.signal(signal.SIGINT, lambda signum, frame: handled.append(signum))
+spawn = util.spawnv_passfds
+def spawn_then_interrupt(*args):
+    pid = spawn(*args)
+    os.kill(os.getpid(), signal.SIGINT)
+    return pid
+util.spawnv_passfds = spawn_then_interrupt
+workers.start_fork_server_early()
+for _ in range(200):
+    if len(handled) >= 2:
+        break
+    time.sleep(0.01)
+processes.stop_all()
+print(len(handled))
+"""
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.split() == ["2"], out.stdout + out.stderr  # the tracker's start and the server's
