@@ -328,20 +328,22 @@ class WorkerPool(Generic[JobT, ResultT]):
             self._start()
         failed_starts = 0
         while queue or any(w.held for w in self.workers):
-            for worker in list(self.workers):
-                while queue and len(worker.held) < HELD_JOBS:
+            for depth in range(1, HELD_JOBS + 1):  # every free worker gets a job before any gets a second
+                for worker in list(self.workers):
+                    if not queue or len(worker.held) >= depth or worker not in self.workers:
+                        continue
                     index = queue[0]
                     message = encoded.pop(index, None) or ForkingPickler.dumps((index, jobs[index]))
                     if worker.held and len(message) > QUEUED_JOB_BYTES:
                         encoded[index] = message
-                        break  # sent when the worker is free
+                        continue  # sent when a worker is free
                     queue.popleft()
                     try:
                         worker.conn.send_bytes(message)
                     except (OSError, ValueError):
                         queue.appendleft(index)
                         if worker.held:  # it died running its job: the wait below reports that job
-                            break
+                            continue
                         # It died between jobs: replace it.
                         self._retire(worker)
                         failed_starts += 1
@@ -350,7 +352,7 @@ class WorkerPool(Generic[JobT, ResultT]):
                                 yield queue.popleft(), Lost("worker processes could not be started")
                             return
                         self._start()
-                        break
+                        continue
                     if not worker.held:
                         worker.deadline = time.monotonic() + self.timeout_seconds
                     worker.held.append(index)

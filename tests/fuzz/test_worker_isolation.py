@@ -30,6 +30,9 @@ def job(kind: str) -> str:
         os._exit(3)
     elif kind == "system-exit":
         sys.exit(3)
+    elif kind == "pid":
+        time.sleep(0.3)
+        return str(os.getpid())
     elif kind.startswith("big:"):
         return f"done big {len(kind)}"
     return f"done {kind}"
@@ -75,6 +78,12 @@ def test_the_job_waiting_behind_one_that_kills_or_hangs_its_worker_is_run_not_lo
     results = run_all(["a", "segfault", "b", "abort", "c", "hang", "d"], workers=1, timeout=1)
     assert [results[i] for i in (0, 2, 4, 6)] == ["done a", "done b", "done c", "done d"]
     assert all(isinstance(results[i], Lost) for i in (1, 3, 5))
+
+
+def test_every_free_worker_gets_a_job_before_any_worker_gets_a_second():
+    # Two jobs, two workers: one each, run side by side (not both queued in the first worker's pipe).
+    results = run_all(["pid", "pid"], workers=2)
+    assert len({results[0], results[1]}) == 2, results
 
 
 def test_a_large_job_never_waits_in_the_pipe_of_a_hung_worker():
