@@ -12,14 +12,20 @@ from pglast import parse_sql
 from pglast.parser import ParseError
 
 
-def main(argv: list[str]) -> None:
+def parse_files(paths: list[Path]) -> tuple[int, int, int]:
+    """Read and parse every file with pglast.parse_sql: (files parsed, files not, statements)."""
     parsed = failed = statements = 0
-    for name in argv:
+    for path in paths:
         try:
-            statements += len(parse_sql(Path(name).read_text(encoding="utf-8", errors="replace")))
+            statements += len(parse_sql(path.read_text(encoding="utf-8", errors="replace")))
             parsed += 1
         except ParseError:
             failed += 1
+    return parsed, failed, statements
+
+
+def main(argv: list[str]) -> None:
+    parsed, failed, statements = parse_files([Path(name) for name in argv])
     print(f"{parsed} files parsed, {failed} not, {statements} statements")
 
 

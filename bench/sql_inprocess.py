@@ -28,9 +28,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from pglast import parse_sql
 from pglast.parser import ParseError, parse_sql_json
 
+from bench.sql_floor import parse_files
 from reviewbot.analyzers.base import NullProgress
 from reviewbot.analyzers.migrations.engine import MigrationAnalyzer
 from reviewbot.config import Config, load_config
@@ -47,14 +47,8 @@ def cpu_seconds() -> float:
 
 
 def bare_parse(files: Sequence[Path]) -> int:
-    """Read and parse every file with pglast.parse_sql, as `bench.sql_floor` does: statements parsed."""
-    statements = 0
-    for path in files:
-        try:
-            statements += len(parse_sql(path.read_text(encoding="utf-8", errors="replace")))
-        except ParseError:
-            pass
-    return statements
+    """Read and parse every file with pglast.parse_sql (`bench.sql_floor`): statements parsed."""
+    return parse_files(list(files))[2]
 
 
 def json_parse(files: Sequence[Path]) -> int:

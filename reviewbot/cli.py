@@ -215,10 +215,10 @@ def _start_workers_early(paths: Sequence[Path] | None = None, jobs: int | None =
     change (`audit a.ts b.go`): the guess is then what they need, nothing when no worker will run."""
     preload: Sequence[str] | None = None  # the default guess
     if paths and not any(p.is_dir() for p in paths):
-        from reviewbot.config import LANGUAGES
+        from reviewbot.config import LANGUAGES, effective_jobs
         from reviewbot.pipeline import worker_preload
 
-        preload = worker_preload([(str(p), None) for p in paths], ".", LANGUAGES, jobs or (os.cpu_count() or 1))
+        preload = worker_preload([(str(p), None) for p in paths], ".", LANGUAGES, effective_jobs(jobs or 0))
         if not preload:
             return  # no worker will run: not even multiprocessing is imported
     from reviewbot.analyzers.workers import FORKSERVER_PRELOAD, start_fork_server_early
@@ -231,8 +231,8 @@ def _run(changes: ChangeSet, config: Config, tools: str | None, quiet: bool, no_
     from reviewbot.pipeline import resolve_tools, run
 
     if fmt is not None:
-        # The report's modules (rich for the terminal, about 20 ms) load now, while the fork server still
-        # imports the engine, rather than between the last file analysed and the report.
+        # The report's modules load now, while the fork server still imports the engine, rather than
+        # between the last file analysed and the report.
         _reporter(fmt)
 
     tool_names = resolve_tools(tools.split(",") if tools is not None else None, config)

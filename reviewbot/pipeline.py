@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from collections import Counter
@@ -14,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from reviewbot.analyzers.base import Analyzer, AnalyzerResult, NullProgress, Progress
 from reviewbot.analyzers.treesitter.pool import uses_pool
-from reviewbot.config import KNOWN_TOOLS, LANGUAGES, Config, load_config, validate_config
+from reviewbot.config import KNOWN_TOOLS, LANGUAGES, Config, effective_jobs, load_config, validate_config
 from reviewbot.core.changes import ChangeSet
 from reviewbot.core.findings import Finding
 from reviewbot.core.meta import MAX_MESSAGE_CHARS, bounded
@@ -229,8 +228,8 @@ def run(
     """Analyze a change set, replay its migrations when asked (`--trace`), and gate the findings."""
     started = time.perf_counter()
     analyzers = build_analyzers(tools, config.languages, changes)
-    workers = config.jobs or (os.cpu_count() or 1)
-    preload = worker_preload([(f.path, f.text) for f in changes.files], changes.root, config.languages, workers)
+    preload = worker_preload([(f.path, f.text) for f in changes.files], changes.root, config.languages,
+                             effective_jobs(config.jobs))
     if preload or "reviewbot.analyzers.workers" in sys.modules:  # no server can run before it is imported
         from reviewbot.analyzers.workers import start_fork_server
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import os
 from collections import Counter
-from collections.abc import Mapping
 from typing import TextIO
 
 from reviewbot.core.findings import Finding, Severity
@@ -27,13 +26,13 @@ GUTTER_STYLE = "blue"
 Row = tuple[tuple[str, str], ...]
 
 
-def wants_color(stream: TextIO, environ: Mapping[str, str] = os.environ) -> bool:
+def wants_color(stream: TextIO) -> bool:
     """rich's own decision for `stream`: a terminal, or FORCE_COLOR; never NO_COLOR or TERM=dumb.
 
     rich (about 20 ms of imports) is asked only when it could say yes: when the stream is a terminal or the
     environment forces one (`TTY_COMPATIBLE=1`, a non-empty `FORCE_COLOR`), as rich's `is_terminal` reads it.
     """
-    if environ.get("TTY_COMPATIBLE") != "1" and not environ.get("FORCE_COLOR") and not _isatty(stream):
+    if os.environ.get("TTY_COMPATIBLE") != "1" and not os.environ.get("FORCE_COLOR") and not _isatty(stream):
         return False
     from rich.console import Console
 

@@ -107,8 +107,6 @@ def _is_in_git_work_tree(root: Path) -> bool:
     """
     if "GIT_DIR" in os.environ:
         return True
+    # sources.gitcmd.repo_root walks up the same way, but analyzers do not import sources (same floor)
     directory = root.resolve()
-    for candidate in (directory, *directory.parents):
-        if (candidate / ".git").exists():
-            return True
-    return False
+    return any((candidate / ".git").exists() for candidate in (directory, *directory.parents))

@@ -11,10 +11,10 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from pglast.parser import ParseError, parse_plpgsql_json
+from pglast.parser import parse_plpgsql_json
 
 from reviewbot.analyzers.migrations.pgjson import Fields, child, children, const_string, number, text
-from reviewbot.analyzers.migrations.statements import parse_guarded
+from reviewbot.analyzers.migrations.statements import select_targets
 
 # libpg_query parses PL/pgSQL only as the body of a CREATE FUNCTION; the tag is one no body can contain
 # by accident (a dollar-quoted body ends at the first repetition of its own tag).
@@ -102,13 +102,8 @@ def _constant_string(expression: str | None) -> str | None:
     """`'CREATE INDEX …'` -> the string; None for format(…), concatenations and variables."""
     if expression is None:
         return None
-    try:
-        statements = parse_guarded(f"SELECT {expression}")
-    except ParseError:
-        return None
-    stmt = statements[0] if len(statements) == 1 else None
-    targets = children(stmt.node, "targetList") if stmt is not None and stmt.tag == "SelectStmt" else []
-    if len(targets) != 1:
+    count, targets = select_targets(expression)
+    if count != 1 or len(targets) != 1:
         return None
     tag, target = targets[0]
     return const_string(*child(target, "val")) if tag == "ResTarget" else None

@@ -8,9 +8,9 @@ from dataclasses import dataclass, replace
 from pglast.parser import ParseError, split
 
 from reviewbot.analyzers.migrations.model import Operation, ParseProblem
-from reviewbot.analyzers.migrations.pgjson import CharOffsets, Fields
+from reviewbot.analyzers.migrations.pgjson import CharOffsets, Fields, parse_statements
 from reviewbot.analyzers.migrations.plpgsql import body_statements, do_body
-from reviewbot.analyzers.migrations.statements import parse_guarded, statement_operations
+from reviewbot.analyzers.migrations.statements import statement_operations
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +79,7 @@ def parse_sql_operations(text: str, first_line: int = 1, *, whole: bool = True, 
         ))
         text = text.replace("\x00", " ")
     try:
-        statements = parse_guarded(text)
+        statements = parse_statements(text)
     except ParseError as err:
         message = str(err.args[0]) if err.args else str(err)
         offset = err.args[1] if len(err.args) > 1 and isinstance(err.args[1], int) else 0

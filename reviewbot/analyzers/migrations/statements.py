@@ -16,7 +16,6 @@ from reviewbot.analyzers.migrations.model import (
 )
 from reviewbot.analyzers.migrations.pgjson import (
     Fields,
-    RawStatement,
     child,
     children,
     const_integer,
@@ -52,9 +51,15 @@ _CONSTRAINT_KINDS = {
 
 
 
-def parse_guarded(sql: str) -> tuple[RawStatement, ...]:
-    """The statements of `sql`; a text nested too deeply is a ParseError, never a crash of the process."""
-    return parse_statements(sql)
+def select_targets(expression: str) -> tuple[int, list[tuple[str, Fields]]]:
+    """`SELECT <expression>` parsed: how many statements that makes, and the first one's target list
+    ((0, []) when it does not parse)."""
+    try:
+        statements = parse_statements(f"SELECT {expression}")
+    except ParseError:
+        return 0, []
+    first = statements[0] if statements else None
+    return len(statements), children(first.node, "targetList") if first is not None and first.tag == "SelectStmt" else []
 
 
 def relname(rel: Fields | None) -> str | None:
@@ -358,12 +363,7 @@ def _set_config_lock_timeout(stmt: Fields) -> int | None:
 
 def parse_expression_default(expr_sql: str) -> Default | None:
     """A default given as SQL text (Alembic `sa.text("now()")`): its volatility, via pglast."""
-    try:
-        statements = parse_guarded(f"SELECT {expr_sql}")
-    except ParseError:
-        return None
-    stmt = statements[0] if statements else None
-    targets = children(stmt.node, "targetList") if stmt is not None and stmt.tag == "SelectStmt" else []
+    _, targets = select_targets(expr_sql)
     if not targets:
         return None
     tag, target = targets[0]

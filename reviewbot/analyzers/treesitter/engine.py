@@ -28,7 +28,7 @@ from reviewbot.analyzers.treesitter import grammars
 from reviewbot.analyzers.treesitter.nodes import captures, first_error, one_line
 from reviewbot.analyzers.treesitter.pool import uses_pool
 from reviewbot.analyzers.treesitter.rule import FileContext, Report, TreeSitterRule
-from reviewbot.config import Config
+from reviewbot.config import Config, effective_jobs
 from reviewbot.core.changes import ChangeSet
 from reviewbot.core.findings import Finding, Span
 from reviewbot.core.meta import INTERNAL_ERROR, PARSE_ERROR, meta_finding
@@ -332,7 +332,7 @@ class TreeSitterAnalyzer:
                     continue
                 digests[f.path] = found[1]
             jobs.append(FileJob(f.path, found[0] if found is not None else f.text))
-        workers = config.jobs or (os.cpu_count() or 1)
+        workers = effective_jobs(config.jobs)
         label = self.spec.name
         if uses_pool(workers, changes.root, ((job.path, job.text) for job in jobs)):
             # Imported here: a run of a few files never starts a process (multiprocessing, about 15 ms).
