@@ -215,8 +215,8 @@ def _start_workers_early(paths: Sequence[Path] | None = None, jobs: int | None =
     change (`audit a.ts b.go`): the guess is then what they need, nothing when no worker will run."""
     preload: Sequence[str] | None = None  # the default guess
     if paths and not any(p.is_dir() for p in paths):
+        from reviewbot.analyzers.preload import worker_preload
         from reviewbot.config import LANGUAGES, effective_jobs
-        from reviewbot.pipeline import worker_preload
 
         preload = worker_preload([(str(p), None) for p in paths], ".", LANGUAGES, effective_jobs(jobs or 0))
         if not preload:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reviewbot.analyzers.base import Analyzer, AnalyzerResult, NullProgress, Progress
-from reviewbot.analyzers.treesitter.pool import uses_pool
+from reviewbot.analyzers.preload import GO_SUFFIXES, PYTHON_SUFFIXES, TYPESCRIPT_SUFFIXES, worker_preload
 from reviewbot.config import KNOWN_TOOLS, LANGUAGES, Config, effective_jobs, load_config, validate_config
 from reviewbot.core.changes import ChangeSet
 from reviewbot.core.findings import Finding
@@ -134,11 +134,6 @@ def _go_analyzer() -> Analyzer:
     return GoAnalyzer()
 
 
-# The suffixes each tree-sitter analyzer reads (its engine's LanguageSpec says which grammar parses which).
-TYPESCRIPT_SUFFIXES = (".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs")
-GO_SUFFIXES = (".go",)
-
-
 def _tool_analyzer(tool: str) -> Analyzer:
     if tool == "ruff":
         from reviewbot.analyzers.tools.ruff import RuffAnalyzer
@@ -169,7 +164,7 @@ def build_analyzers(
     The TypeScript and Go analyzers join when the change set (if given) has files of their language."""
     analyzers: list[Analyzer] = [_tool_analyzer(tool) for tool in tools]
     if "python" in languages:
-        analyzers.append(LazyAnalyzer("reviewbot", _python_analyzer, (".py", ".pyi")))
+        analyzers.append(LazyAnalyzer("reviewbot", _python_analyzer, PYTHON_SUFFIXES))
     if "sql" in languages:
         analyzers.append(LazyAnalyzer("migrations", _migration_analyzer, (".sql", ".py")))
     if "typescript" in languages and (changes is None or changes.with_suffix(TYPESCRIPT_SUFFIXES)):
@@ -201,20 +196,6 @@ def run_analyzers(
         if errors:
             raise errors[0]
     return results, notes
-
-
-def worker_preload(files: Sequence[tuple[str, str | None]], root: str, languages: Sequence[str], workers: int) -> list[str]:
-    """The engines the fork server should import for these (path, staged text or None) files: Python's for
-    any Python file (its files always run in workers), tree-sitter's when a language has enough source for
-    its worker pool (`treesitter/pool.py`); none when no worker will run."""
-    preload = []
-    if "python" in languages and any(path.endswith((".py", ".pyi")) for path, _ in files):
-        preload.append("reviewbot.analyzers.python.engine")
-    for language, suffixes in (("typescript", TYPESCRIPT_SUFFIXES), ("go", GO_SUFFIXES)):
-        if language in languages and uses_pool(workers, root, [f for f in files if f[0].endswith(suffixes)]):
-            preload.append("reviewbot.analyzers.treesitter.engine")
-            break
-    return preload
 
 
 def run(
@@ -277,7 +258,7 @@ def not_analysed_note(paths: Sequence[str]) -> str:
     return f"{len(paths)} {noun} not analysed: {kinds}{named}"
 
 
-_LANGUAGE_SUFFIXES = {"typescript": TYPESCRIPT_SUFFIXES, "go": GO_SUFFIXES, "python": (".py", ".pyi"), "sql": (".sql",)}
+_LANGUAGE_SUFFIXES = {"typescript": TYPESCRIPT_SUFFIXES, "go": GO_SUFFIXES, "python": PYTHON_SUFFIXES, "sql": (".sql",)}
 
 
 def language_notes(changes: ChangeSet, config: Config) -> list[str]:

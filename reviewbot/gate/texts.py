@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 
 from reviewbot.core.changes import ChangeSet
 
@@ -40,8 +40,11 @@ class FileTexts:
         return True
 
     def _read(self, path: str) -> bytes:
+        # Unbuffered, by a string path: the gate reads every reviewed file, and a Path and a buffered
+        # reader per file were a third of that time.
         try:
-            return (Path(self._changes.root) / path).read_bytes()
+            with open(os.path.join(self._changes.root, path), "rb", buffering=0) as handle:
+                return handle.readall()
         except OSError:
             return b""
 

@@ -21,11 +21,16 @@ def engines_loaded(_job: int) -> list[str]:
     return [name for name in (PYTHON_ENGINE, TREESITTER_ENGINE) if name in sys.modules]
 
 
+def server_leaves_quickly(_job: int) -> bool:
+    """A worker's job: whether the fork server it was forked from imported server_exit.py."""
+    return "reviewbot.analyzers.server_exit" in sys.modules
+
+
 SCRIPT = """
 import json, os, sys
 sys.path.insert(0, {repo!r})
 from reviewbot.analyzers import processes, workers
-from tests.analyzers.test_workers import engines_loaded
+from tests.analyzers.test_workers import engines_loaded, server_leaves_quickly
 
 def alive(pid):
     try:
@@ -38,12 +43,14 @@ workers.start_fork_server_early()
 early = workers._server_pid()
 running = workers.start_fork_server({preload!r})
 now = workers._server_pid()
-loaded = None
+loaded = quick = None
 if running:
     with workers.WorkerPool(1, engines_loaded, 60) as pool:
         loaded = dict(pool.map([0]))[0]
-print(json.dumps({{"early": early, "now": now, "early_alive": alive(early), "loaded": loaded,
-                  "tracked": processes.stop_all()}}))
+    with workers.WorkerPool(1, server_leaves_quickly, 60) as pool:
+        quick = dict(pool.map([0]))[0]
+print(json.dumps({{"early": early, "now": now, "early_alive": alive(early), "loaded": loaded, "quick": quick,
+                  "here": workers.SERVER_EXIT in sys.modules, "tracked": processes.stop_all()}}))
 """
 
 
@@ -62,6 +69,9 @@ def test_a_run_that_needs_the_python_engine_keeps_the_early_server_and_its_worke
     assert result["now"] == result["early"]
     assert result["loaded"] == [PYTHON_ENGINE]
     assert result["tracked"] == 1  # an interrupt would stop it
+    # The server leaves without the interpreter's teardown; the process that runs reviewbot never
+    # loads that module (it would make every run exit 0).
+    assert result["quick"] is True and result["here"] is False
 
 
 def test_a_run_that_needs_another_engine_gets_a_server_that_preloaded_it_and_the_early_one_is_gone():
@@ -70,6 +80,7 @@ def test_a_run_that_needs_another_engine_gets_a_server_that_preloaded_it_and_the
     assert result["early_alive"] is False
     assert result["loaded"] == [TREESITTER_ENGINE]
     assert result["tracked"] == 1  # the new server only: the old pid is no longer ours to kill
+    assert result["quick"] is True and result["here"] is False
 
 
 def test_a_run_that_needs_no_worker_stops_the_early_server():
@@ -102,9 +113,9 @@ def _files(tmp_path: Path, sizes: dict[str, int]) -> list[tuple[str, str | None]
 
 
 def test_the_engines_preloaded_are_those_whose_workers_will_run(tmp_path):
+    from reviewbot.analyzers.preload import worker_preload
     from reviewbot.analyzers.treesitter.pool import MIN_BYTES_FOR_POOL
     from reviewbot.config import LANGUAGES
-    from reviewbot.pipeline import worker_preload
 
     half = MIN_BYTES_FOR_POOL // 2 + 1
     root = str(tmp_path)
@@ -157,3 +168,12 @@ print(len(handled))
 """
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60, check=True)
     assert out.stdout.split() == ["2"], out.stdout + out.stderr  # the tracker's start and the server's
+
+
+def test_counting_source_bytes_stops_once_there_is_enough(tmp_path):
+    from reviewbot.analyzers.treesitter.pool import source_bytes
+
+    files = [("a.ts", "x" * 10), ("b.ts", "y" * 10), ("c.ts", "z" * 10)]
+    assert source_bytes(str(tmp_path), files) == 30
+    assert source_bytes(str(tmp_path), files, enough=15) == 20  # c.ts is never counted
+    assert source_bytes(str(tmp_path), files, enough=30) == 30

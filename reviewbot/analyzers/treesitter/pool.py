@@ -14,10 +14,13 @@ from collections.abc import Iterable
 MIN_BYTES_FOR_POOL = 1_500_000
 
 
-def source_bytes(root: str, files: Iterable[tuple[str, str | None]]) -> int:
-    """The bytes of (path, staged text or None) files; an unreadable file counts nothing here."""
+def source_bytes(root: str, files: Iterable[tuple[str, str | None]], enough: int | None = None) -> int:
+    """The bytes of (path, staged text or None) files; an unreadable file counts nothing here. With
+    `enough`, counting stops once the total reaches it (the sizes of the other files are not asked)."""
     total = 0
     for path, text in files:
+        if enough is not None and total >= enough:
+            break
         if text is not None:
             total += len(text)
             continue
@@ -31,4 +34,7 @@ def source_bytes(root: str, files: Iterable[tuple[str, str | None]]) -> int:
 def uses_pool(workers: int, root: str, files: Iterable[tuple[str, str | None]]) -> bool:
     """Whether files are worth a worker pool: more than one worker and file, and enough source."""
     listed = list(files)
-    return workers > 1 and len(listed) > 1 and source_bytes(root, listed) >= MIN_BYTES_FOR_POOL
+    return (
+        workers > 1 and len(listed) > 1
+        and source_bytes(root, listed, enough=MIN_BYTES_FOR_POOL) >= MIN_BYTES_FOR_POOL
+    )
