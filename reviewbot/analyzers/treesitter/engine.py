@@ -52,6 +52,10 @@ class LanguageSpec:
     # query holds, and a 500-file project met 30 sets) and cheap extra captures cost less than that.
     # Go's queries compile in 0.4 ms and its extra captures cost more: a query per set.
     shared_query: bool = False
+    # With a shared query: node types the rules search with `ctx.descendants` that it captures too, so
+    # that those searches read its captures instead of compiling a query each (common types such as
+    # `identifier` stay out: capturing them in every file would cost more than it saves).
+    searched: tuple[str, ...] = ()
 
     @property
     def suffixes(self) -> tuple[str, ...]:
@@ -130,6 +134,18 @@ def _trigger_index(rule_types: tuple[type[TreeSitterRule], ...]) -> TriggerIndex
     return found
 
 
+_SHARED: dict[tuple[tuple[type[TreeSitterRule], ...], tuple[str, ...]], tuple[str, ...]] = {}
+
+
+def _shared_types(spec: LanguageSpec, rules: tuple[type[TreeSitterRule], ...]) -> tuple[str, ...]:
+    """The node types of a language's shared query: every type its rules visit, and those they search."""
+    key = (rules, spec.searched)
+    found = _SHARED.get(key)
+    if found is None:
+        found = _SHARED[key] = tuple(sorted({*_trigger_index(rules).node_types, *spec.searched}))
+    return found
+
+
 def _node_types(rule_types: Iterable[type[TreeSitterRule]]) -> tuple[str, ...]:
     """Every node type these rules visit, sorted (the key of a compiled query)."""
     return tuple(sorted({t for rule_type in rule_types for t in rule_type.node_types()}))
@@ -171,7 +187,7 @@ def analyze_source(
         path=path, config=config, source=source, tree=tree, language=grammars.language(grammar), is_test=is_test
     )
     try:
-        query_types = _trigger_index(rules).node_types if spec.shared_query else _node_types(active)
+        query_types = _shared_types(spec, rules) if spec.shared_query else _node_types(active)
         _walk(ctx, [rule_type(ctx) for rule_type in active], spec.call_name, query_types)
     # Per-file isolation (STYLE.md §7): a crashing rule becomes RB905 on this file, the run goes on.
     except Exception as err:  # noqa: BLE001

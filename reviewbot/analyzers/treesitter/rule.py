@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import ClassVar, TypeVar, cast
@@ -45,6 +46,7 @@ class FileContext:
     # The engine's one query over the file: node type -> nodes, for the types the active rules visit.
     captured: dict[str, list[Node]] = field(default_factory=dict)
     _sorted: dict[str, list[Node]] = field(default_factory=dict)
+    _starts: dict[str, list[int]] = field(default_factory=dict)
 
     @property
     def root(self) -> Node:
@@ -55,8 +57,35 @@ class FileContext:
         return node_text(node)
 
     def descendants(self, node: Node, *types: str) -> list[Node]:
-        """Nodes of these types inside `node` (itself included), in document order."""
-        return descendants(self.language, node, types)
+        """Nodes of these types inside `node` (itself included), in document order.
+
+        Types the engine's query captured are read from its captures, by a binary search for the node's
+        span, instead of a query over the subtree: no walk of the subtree, and no query to compile (a
+        query costs ~2 ms to compile on TypeScript's grammar, whatever it holds)."""
+        if not all(node_type in self.captured for node_type in types):
+            return descendants(self.language, node, types)
+        start, end = node.start_byte, node.end_byte
+        found: list[Node] = []
+        for node_type in types:
+            starts, nodes = self._spans(node_type)
+            for index in range(bisect_left(starts, start), len(starts)):
+                if starts[index] > end:
+                    break
+                candidate = nodes[index]
+                if candidate.end_byte <= end and _below(candidate, node, start, end):
+                    found.append(candidate)
+        if len(types) > 1:
+            found.sort(key=_document_order)
+            _enclosing_first(found)
+        return found
+
+    def _spans(self, node_type: str) -> tuple[list[int], list[Node]]:
+        """The captured nodes of a type in document order, and their start bytes (for bisection)."""
+        known = self._starts.get(node_type)
+        nodes = self.all_of(node_type)
+        if known is None:
+            known = self._starts[node_type] = [n.start_byte for n in nodes]
+        return known, nodes
 
     def all_of(self, node_type: str) -> list[Node]:
         """Every node of `node_type` in the file, in document order (the engine's query's when it has them)."""
@@ -66,7 +95,7 @@ class FileContext:
             if captured is None:
                 found = descendants(self.language, self.root, (node_type,))
             else:
-                found = sorted(captured, key=lambda n: (n.start_byte, -n.end_byte))
+                found = sorted(captured, key=_document_order)
             self._sorted[node_type] = found
         return found
 
@@ -78,6 +107,48 @@ class FileContext:
         value = compute(self)
         self._facts[compute] = value
         return value
+
+
+def _document_order(node: Node) -> tuple[int, int]:
+    # An enclosing node before the nodes it holds (tree-sitter's query may emit it after them).
+    return node.start_byte, -node.end_byte
+
+
+def _enclosing_first(nodes: list[Node]) -> None:
+    """Put nodes of one span (a statement and the call it is) in the order a walk meets them: outer first."""
+    index = 0
+    while index < len(nodes) - 1:
+        span = (nodes[index].start_byte, nodes[index].end_byte)
+        last = index + 1
+        while last < len(nodes) and (nodes[last].start_byte, nodes[last].end_byte) == span:
+            last += 1
+        if last - index > 1:
+            nodes[index:last] = sorted(nodes[index:last], key=_depth)
+        index = last
+
+
+def _depth(node: Node) -> int:
+    depth = 0
+    parent = node.parent
+    while parent is not None:
+        depth += 1
+        parent = parent.parent
+    return depth
+
+
+def _below(candidate: Node, node: Node, start: int, end: int) -> bool:
+    """Whether `candidate`, which lies within `node`'s span [start, end], is `node` or inside it.
+
+    Spans of a syntax tree nest, so a node within the span that is not below `node` must be an
+    ancestor with the very same span, or an empty node (a MISSING token) on an edge of it."""
+    if (candidate.start_byte != start or candidate.end_byte != end) and candidate.start_byte != candidate.end_byte:
+        return True
+    current: Node | None = candidate
+    while current is not None:
+        if current == node:
+            return True
+        current = current.parent
+    return False
 
 
 _NODE_TYPES: dict[type, tuple[str, ...]] = {}

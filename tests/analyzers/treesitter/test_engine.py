@@ -12,6 +12,7 @@ from reviewbot.analyzers.base import NullProgress
 from reviewbot.analyzers.go.engine import SPEC as GO
 from reviewbot.analyzers.go.rules.exceptions.empty_error_branch import EmptyErrorBranch
 from reviewbot.analyzers.treesitter.engine import TreeSitterAnalyzer, analyze_source
+from reviewbot.analyzers.treesitter.nodes import ancestors
 from reviewbot.analyzers.typescript.engine import SPEC as TYPESCRIPT
 from reviewbot.analyzers.typescript.rule import TypeScriptRule
 from reviewbot.config import Config
@@ -136,3 +137,55 @@ def test_one_query_for_every_file_finds_what_a_query_per_set_of_active_rules_fin
         assert found == analyze_source(path, source, config, per_set), path
         reported += len(found)
     assert reported >= len(spec.rules)  # the examples do report
+
+
+def _depth(node):
+    return sum(1 for _ in ancestors(node))
+
+
+# Same-span nesting (`expression_statement` around a call, parentheses) and empty MISSING nodes are the
+# cases where a node within a span is not below it.
+_SEARCH_EXTRAS = {
+    "typescript": ("const total = (f(g(x)));\nif (a { b(); }\nconst = 5;\nlet y = new Map(), z = -x++;\n", "extra.ts"),
+    "go": ("package p\n\nfunc f() {\n\tg(h(x))\n\tif (err != nil) {\n\t\treturn\n\t}\n\tx := \n}\n", "extra.go"),
+}
+
+
+@pytest.mark.parametrize("spec", [TYPESCRIPT, GO], ids=lambda s: s.name)
+def test_a_search_read_from_the_engines_captures_finds_what_a_query_of_the_subtree_finds(spec):
+    from reviewbot.analyzers.treesitter import grammars
+    from reviewbot.analyzers.treesitter.nodes import captures, descendants
+    from reviewbot.analyzers.treesitter.rule import FileContext
+
+    visited = {t for rule in spec.rules for t in rule.node_types()}
+    types = tuple(sorted(visited | set(spec.searched) | {"expression_statement", "parenthesized_expression", "identifier"}))
+    extra_code, extra_path = _SEARCH_EXTRAS[spec.name]
+    sources = [(e.path, textwrap.dedent(e.code).encode()) for rule in spec.rules for e in rule.examples]
+    compared = missing = same_span = 0
+    for path, source in [*sources, (extra_path, extra_code.encode())]:
+        grammar = spec.grammar_for(path)
+        assert grammar is not None
+        tree = grammars.parse(grammar, source)
+        language = grammars.language(grammar)
+        ctx = FileContext(path=path, config=Config(), source=source, tree=tree, language=language)
+        ctx.captured.update(captures(language, tree.root_node, types))
+        for node_type in types:
+            ctx.captured.setdefault(node_type, [])
+        present = [t for t in types if ctx.captured[t]]
+        stack = [tree.root_node]
+        while stack:
+            node = stack.pop()
+            stack.extend(node.children)
+            missing += node.is_missing
+            for asked in [(t,) for t in present] + [tuple(present)]:
+                # The query's order, except that of two nodes with one span the outer comes first (the
+                # query leaves them in the order of its capture names).
+                expected = sorted(descendants(language, node, asked), key=lambda n: (n.start_byte, -n.end_byte, _depth(n)))
+                assert ctx.descendants(node, *asked) == expected, (path, node.type, node.start_byte, asked)
+                compared += 1
+                same_span += any(n != node and (n.start_byte, n.end_byte) == (node.start_byte, node.end_byte)
+                                 for n in ctx.captured.get(asked[0], []))
+    assert compared > 1000 and missing > 0 and same_span > 0  # the hard cases did occur
+    # A type the engine's query did not capture is searched by a query of the subtree, as before.
+    ctx.captured.clear()
+    assert ctx.descendants(tree.root_node, "call_expression") == descendants(language, tree.root_node, ("call_expression",))
