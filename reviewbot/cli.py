@@ -5,10 +5,8 @@ from __future__ import annotations
 import os
 import signal
 import sys
-import tempfile
 import threading
 import time
-import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
@@ -285,6 +283,8 @@ class ReviewbotGroup(click.Group):
             click.echo(f"reviewbot: internal error: {type(err).__name__}: {err}", err=True)
             click.echo("  hint: please report it with the output of `reviewbot --debug ...`", err=True)
             if ctx.obj and ctx.obj.get("debug"):
+                import traceback
+
                 traceback.print_exc()
             ctx.exit(EXIT_ERROR)
         return None
@@ -556,6 +556,8 @@ def write_file(target: Path, text: str) -> None:
         except OSError as err:
             raise UsageError(f"cannot write {target}: {err.strerror or err}", hint="check that the path is a writable file") from err
         return
+    import tempfile
+
     try:
         handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or None)
     except OSError as err:
