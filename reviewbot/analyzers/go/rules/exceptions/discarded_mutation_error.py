@@ -46,6 +46,9 @@ class DiscardedMutationError(GoRule):
     references = ("https://go.dev/doc/effective_go#errors", "https://github.com/kisielk/errcheck")
     call_names = _RETURNS_ERROR
     call_prefixes = _MUTATION_PREFIXES
+    # It reports only at calls named so (the call filter above): a file without any of these names is
+    # not parsed for it (91 of flexprice's 961 parsed Go files were parsed for this rule alone).
+    triggers = tuple(sorted(_RETURNS_ERROR | set(_MUTATION_PREFIXES)))
     evidence = (
         Evidence(
             Confidence.HIGH,
