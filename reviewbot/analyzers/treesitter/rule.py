@@ -10,7 +10,7 @@ from typing import ClassVar, TypeVar, cast
 import tree_sitter
 
 from reviewbot.analyzers.documented import DocumentedRule
-from reviewbot.analyzers.treesitter.nodes import descendants, node_text
+from reviewbot.analyzers.treesitter.nodes import ancestors, descendants, node_text
 from reviewbot.config import Config
 from reviewbot.core.findings import Confidence, Severity
 from reviewbot.core.rules import RuleInfo
@@ -128,12 +128,7 @@ def _enclosing_first(nodes: list[Node]) -> None:
 
 
 def _depth(node: Node) -> int:
-    depth = 0
-    parent = node.parent
-    while parent is not None:
-        depth += 1
-        parent = parent.parent
-    return depth
+    return sum(1 for _ in ancestors(node))
 
 
 def _below(candidate: Node, node: Node, start: int, end: int) -> bool:
@@ -143,12 +138,7 @@ def _below(candidate: Node, node: Node, start: int, end: int) -> bool:
     ancestor with the very same span, or an empty node (a MISSING token) on an edge of it."""
     if (candidate.start_byte != start or candidate.end_byte != end) and candidate.start_byte != candidate.end_byte:
         return True
-    current: Node | None = candidate
-    while current is not None:
-        if current == node:
-            return True
-        current = current.parent
-    return False
+    return candidate == node or any(parent == node for parent in ancestors(candidate))
 
 
 _NODE_TYPES: dict[type, tuple[str, ...]] = {}
