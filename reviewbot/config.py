@@ -13,7 +13,6 @@ import json
 import os
 import re
 import reprlib
-import tomllib
 import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import MISSING, dataclass, field, fields, replace
@@ -420,6 +419,7 @@ def show(value: object) -> str:
 
 def _read_toml(path: Path) -> dict[str, object]:
     """The TOML document at `path`, or ConfigError naming the file (tomllib recurses per nesting level)."""
+    import tomllib  # here: the fork server and its workers import this module and never read a file
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as err:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -201,6 +200,8 @@ def prepare_directory(directory: Path) -> None:
 
 def write_atomic(path: Path, text: str) -> None:
     """Write a temporary file beside `path`, then rename it over `path`: readers see old or new, never half."""
+    import tempfile  # only a run that writes its cache needs it
+
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:

@@ -18,12 +18,12 @@ import os
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import ahocorasick_rs
 import tree_sitter
 
 from reviewbot.analyzers.base import AnalyzerResult, Progress
-from reviewbot.analyzers.cache import ResultCache, cached_source
 from reviewbot.analyzers.treesitter import grammars
 from reviewbot.analyzers.treesitter.nodes import captures, first_error, one_line
 from reviewbot.analyzers.treesitter.pool import uses_pool
@@ -32,6 +32,9 @@ from reviewbot.config import Config, effective_jobs
 from reviewbot.core.changes import ChangeSet
 from reviewbot.core.findings import Finding, Span
 from reviewbot.core.meta import INTERNAL_ERROR, PARSE_ERROR, meta_finding
+
+if TYPE_CHECKING:
+    from reviewbot.analyzers.cache import ResultCache
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,6 +339,9 @@ class TreeSitterAnalyzer:
         files = changes.with_suffix(self.spec.suffixes)
         findings: list[Finding] = []
         # The results cache (analyzers/cache.py): unchanged files come from it, the others are parsed.
+        # Imported here, by the parent only: the fork server and its workers never need it.
+        from reviewbot.analyzers.cache import ResultCache, cached_source
+
         cache = ResultCache.open(changes.root, config, self.spec.name, TREE_SITTER_LIBRARIES)
         jobs: list[FileJob] = []
         digests: dict[str, str] = {}
