@@ -64,14 +64,16 @@ Context = ForkServerContext | SpawnContext
 
 # Imported once in the fork server, so that each worker forked from it starts with them loaded.
 FORKSERVER_PRELOAD = ("reviewbot.analyzers.python.engine",)
-SERVER_EXIT = "reviewbot.analyzers.server_exit"  # imported by the fork server only, after its preload
+# Imported by the fork server only, before and after its preload (server_first.py, server_last.py).
+SERVER_FIRST = "reviewbot.analyzers.server_first"
+SERVER_LAST = "reviewbot.analyzers.server_last"
 
 
 def pool_context() -> Context:
     """A fork server where there is one (Linux), spawn elsewhere."""
     if sys.platform.startswith("linux"):
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload([*FORKSERVER_PRELOAD, SERVER_EXIT])
+        context.set_forkserver_preload([SERVER_FIRST, *FORKSERVER_PRELOAD, SERVER_LAST])
         return context
     return multiprocessing.get_context("spawn")
 
@@ -144,9 +146,9 @@ def start_fork_server(preload: Sequence[str] = FORKSERVER_PRELOAD) -> bool:
             running = None
     if not wanted:
         return running is not None
-    # The modules the run's workers will need, this one (each worker runs its `_serve`), and last the one
-    # that makes the server leave without the interpreter's teardown (server_exit.py).
-    pool_context().set_forkserver_preload([*wanted, __name__, SERVER_EXIT])
+    # The modules the run's workers will need and this one (each worker runs its `_serve`), imported
+    # with the garbage collector off, then frozen (server_first.py, server_last.py).
+    pool_context().set_forkserver_preload([SERVER_FIRST, *wanted, __name__, SERVER_LAST])
     # The resource tracker first, outside the window below: starting it unblocks SIGINT on its way out
     # (multiprocessing protects its own child so), and a Ctrl-C that then arrived while SIGINT was
     # ignored here was lost: the run went on as if nothing had been pressed.

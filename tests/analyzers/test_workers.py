@@ -22,8 +22,11 @@ def engines_loaded(_job: int) -> list[str]:
 
 
 def server_leaves_quickly(_job: int) -> bool:
-    """A worker's job: whether the fork server it was forked from imported server_exit.py."""
-    return "reviewbot.analyzers.server_exit" in sys.modules
+    """A worker's job: whether the fork server it was forked from imported server_last.py (it leaves
+    without teardown) and left the collector on, with what it imported frozen."""
+    import gc
+
+    return "reviewbot.analyzers.server_last" in sys.modules and gc.isenabled() and gc.get_freeze_count() > 10_000
 
 
 SCRIPT = """
@@ -50,7 +53,7 @@ if running:
     with workers.WorkerPool(1, server_leaves_quickly, 60) as pool:
         quick = dict(pool.map([0]))[0]
 print(json.dumps({{"early": early, "now": now, "early_alive": alive(early), "loaded": loaded, "quick": quick,
-                  "here": workers.SERVER_EXIT in sys.modules, "tracked": processes.stop_all()}}))
+                  "here": workers.SERVER_LAST in sys.modules or workers.SERVER_FIRST in sys.modules, "tracked": processes.stop_all()}}))
 """
 
 
