@@ -47,8 +47,8 @@ def main() -> None:
     try:
         cli_main()
     except SystemExit as leaving:
-        if leaving.code is None or (isinstance(leaving.code, int) and not isinstance(leaving.code, bool)):
-            _FINISHED.append(leaving.code or 0)
+        if leaving.code is None or isinstance(leaving.code, int):  # a message is Python's to print
+            _FINISHED.append(int(leaving.code or 0))
         raise
     _FINISHED.append(0)
 

@@ -73,9 +73,15 @@ def pool_context() -> Context:
     """A fork server where there is one (Linux), spawn elsewhere."""
     if sys.platform.startswith("linux"):
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload([SERVER_FIRST, *FORKSERVER_PRELOAD, SERVER_LAST])
+        context.set_forkserver_preload(_server_preload(FORKSERVER_PRELOAD))
         return context
     return multiprocessing.get_context("spawn")
+
+
+def _server_preload(modules: Sequence[str]) -> list[str]:
+    """What the fork server imports: `modules`, with the garbage collector off, then frozen; and the
+    module that makes it leave without teardown (server_first.py, server_last.py)."""
+    return [SERVER_FIRST, *modules, SERVER_LAST]
 
 
 # The modules the running fork server imported, and whether it was started before the run knew its files
@@ -146,9 +152,8 @@ def start_fork_server(preload: Sequence[str] = FORKSERVER_PRELOAD) -> bool:
             running = None
     if not wanted:
         return running is not None
-    # The modules the run's workers will need and this one (each worker runs its `_serve`), imported
-    # with the garbage collector off, then frozen (server_first.py, server_last.py).
-    pool_context().set_forkserver_preload([SERVER_FIRST, *wanted, __name__, SERVER_LAST])
+    # The modules the run's workers will need and this one (each worker runs its `_serve`).
+    pool_context().set_forkserver_preload(_server_preload((*wanted, __name__)))
     # The resource tracker first, outside the window below: starting it unblocks SIGINT on its way out
     # (multiprocessing protects its own child so), and a Ctrl-C that then arrived while SIGINT was
     # ignored here was lost: the run went on as if nothing had been pressed.

@@ -99,7 +99,6 @@ class TriggerIndex:
     # (rule, its groups as word numbers): the rule can apply when each group has a word in the file.
     rules: tuple[tuple[type[TreeSitterRule], tuple[frozenset[int], ...]], ...]
     automaton: ahocorasick_rs.BytesAhoCorasick | None  # None: no rule has trigger words
-    node_types: tuple[str, ...]  # every node type the rules visit (`LanguageSpec.shared_query`)
 
     def present(self, text: bytes) -> set[int]:
         """The numbers of the words that occur in `text` (overlapping occurrences count: `PDATE` in `UPDATE`)."""
@@ -133,7 +132,7 @@ def _trigger_index(rule_types: tuple[type[TreeSitterRule], ...]) -> TriggerIndex
             ahocorasick_rs.BytesAhoCorasick(list(words), implementation=ahocorasick_rs.Implementation.DFA)
             if words else None
         )
-        found = _TRIGGERS[rule_types] = TriggerIndex(tuple(rules), automaton, _node_types(r for r, _ in rules))
+        found = _TRIGGERS[rule_types] = TriggerIndex(tuple(rules), automaton)
     return found
 
 
@@ -145,7 +144,8 @@ def _shared_types(spec: LanguageSpec, rules: tuple[type[TreeSitterRule], ...]) -
     key = (rules, spec.searched)
     found = _SHARED.get(key)
     if found is None:
-        found = _SHARED[key] = tuple(sorted({*_trigger_index(rules).node_types, *spec.searched}))
+        visited = _node_types(rule for rule, _ in _trigger_index(rules).rules)  # retired rules left out
+        found = _SHARED[key] = tuple(sorted({*visited, *spec.searched}))
     return found
 
 

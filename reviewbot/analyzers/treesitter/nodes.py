@@ -38,8 +38,13 @@ def descendants(language: tree_sitter.Language, node: Node, types: tuple[str, ..
     # Sorted even for one type: tree-sitter emits a nested match (the `f()` in `f().Scan()`) after
     # later siblings when an enclosing match of the same pattern is still open.
     merged = [n for group in found.values() for n in group]
-    merged.sort(key=lambda n: (n.start_byte, -n.end_byte))
+    merged.sort(key=document_order)
     return merged
+
+
+def document_order(node: Node) -> tuple[int, int]:
+    """The sort key of document order: by start, an enclosing node before the nodes it holds."""
+    return node.start_byte, -node.end_byte
 
 
 def node_text(node: Node) -> str:

@@ -10,7 +10,7 @@ from typing import ClassVar, TypeVar, cast
 import tree_sitter
 
 from reviewbot.analyzers.documented import DocumentedRule
-from reviewbot.analyzers.treesitter.nodes import ancestors, descendants, node_text
+from reviewbot.analyzers.treesitter.nodes import ancestors, descendants, document_order, node_text
 from reviewbot.config import Config
 from reviewbot.core.findings import Confidence, Severity
 from reviewbot.core.rules import RuleInfo
@@ -75,7 +75,7 @@ class FileContext:
                 if candidate.end_byte <= end and _below(candidate, node, start, end):
                     found.append(candidate)
         if len(types) > 1:
-            found.sort(key=_document_order)
+            found.sort(key=document_order)
             _enclosing_first(found)
         return found
 
@@ -95,7 +95,7 @@ class FileContext:
             if captured is None:
                 found = descendants(self.language, self.root, (node_type,))
             else:
-                found = sorted(captured, key=_document_order)
+                found = sorted(captured, key=document_order)
             self._sorted[node_type] = found
         return found
 
@@ -107,11 +107,6 @@ class FileContext:
         value = compute(self)
         self._facts[compute] = value
         return value
-
-
-def _document_order(node: Node) -> tuple[int, int]:
-    # An enclosing node before the nodes it holds (tree-sitter's query may emit it after them).
-    return node.start_byte, -node.end_byte
 
 
 def _enclosing_first(nodes: list[Node]) -> None:
