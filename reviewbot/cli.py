@@ -213,10 +213,12 @@ def _start_workers_early(paths: Sequence[Path] | None = None, jobs: int | None =
     change (`audit a.ts b.go`): the guess is then what they need, nothing when no worker will run."""
     preload: Sequence[str] | None = None  # the default guess
     if paths and not any(p.is_dir() for p in paths):
+        # Neither the configuration nor a parser is imported first (the configuration alone costs 15-25 ms):
+        # every language counts as on, and the run replaces the server if its configuration says otherwise.
         from reviewbot.analyzers.preload import worker_preload
-        from reviewbot.config import LANGUAGES, effective_jobs
+        from reviewbot.core.jobs import effective_jobs
 
-        preload = worker_preload([(str(p), None) for p in paths], ".", LANGUAGES, effective_jobs(jobs or 0))
+        preload = worker_preload([(str(p), None) for p in paths], ".", None, effective_jobs(jobs or 0))
         if not preload:
             return  # no worker will run: not even multiprocessing is imported
     from reviewbot.analyzers.workers import FORKSERVER_PRELOAD, start_fork_server_early

@@ -20,6 +20,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 
 from reviewbot.core.findings import Severity
+from reviewbot.core.jobs import cpu_count
 from reviewbot.core.rules import Family, family_of_code
 from reviewbot.errors import ConfigError, UsageError
 
@@ -603,18 +604,6 @@ def convert_value(
             )
         return tp(**parse_section(tp, raw, key))
     raise ConfigError(f"{key} has an unsupported type", hint="report this at the project's issue tracker")  # pragma: no cover - schema bug
-
-
-def cpu_count() -> int:
-    """The CPUs this process may run on (its affinity mask where the platform has one)."""
-    if hasattr(os, "sched_getaffinity"):
-        return max(1, len(os.sched_getaffinity(0)))
-    return max(1, os.cpu_count() or 1)
-
-
-def effective_jobs(jobs: int) -> int:
-    """Worker processes for `jobs`: 0 means one per CPU; more workers than CPUs only cost memory."""
-    return min(jobs, cpu_count()) if jobs > 0 else cpu_count()
 
 
 def validate_config(config: Config) -> Config:

@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING
 
 from reviewbot.analyzers.base import Analyzer, AnalyzerResult, NullProgress, Progress
 from reviewbot.analyzers.preload import GO_SUFFIXES, PYTHON_SUFFIXES, TYPESCRIPT_SUFFIXES, worker_preload
-from reviewbot.config import KNOWN_TOOLS, LANGUAGES, Config, effective_jobs, load_config, validate_config
+from reviewbot.config import KNOWN_TOOLS, LANGUAGES, Config, load_config, validate_config
 from reviewbot.core.changes import ChangeSet
 from reviewbot.core.findings import Finding
+from reviewbot.core.jobs import effective_jobs
 from reviewbot.core.meta import MAX_MESSAGE_CHARS, bounded
 from reviewbot.core.redact import redact, redact_finding
 from reviewbot.errors import ToolError, UsageError

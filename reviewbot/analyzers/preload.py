@@ -7,7 +7,7 @@ loads the pipeline, reads the configuration and collects the change.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from reviewbot.analyzers.treesitter.pool import uses_pool
 
@@ -17,18 +17,27 @@ TYPESCRIPT_SUFFIXES = (".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".c
 GO_SUFFIXES = (".go",)
 
 PYTHON_ENGINE = "reviewbot.analyzers.python.engine"
-TREESITTER_ENGINE = "reviewbot.analyzers.treesitter.engine"
+# Each language's engine with its rules: a worker forked from a server that imported it starts its first
+# file at once instead of importing the rules first (each of the two workers did, one beside the other).
+TREESITTER_ENGINES = (
+    ("typescript", TYPESCRIPT_SUFFIXES, "reviewbot.analyzers.typescript.engine"),
+    ("go", GO_SUFFIXES, "reviewbot.analyzers.go.engine"),
+)
 
 
-def worker_preload(files: Sequence[tuple[str, str | None]], root: str, languages: Sequence[str], workers: int) -> list[str]:
+def worker_preload(
+    files: Sequence[tuple[str, str | None]], root: str, languages: Collection[str] | None, workers: int
+) -> list[str]:
     """The engines the fork server should import for these (path, staged text or None) files: Python's for
-    any Python file (its files always run in workers), tree-sitter's when a language has enough source for
-    its worker pool (`treesitter/pool.py`); none when no worker will run."""
+    any Python file (its files always run in workers), a tree-sitter language's when it has enough source
+    for its worker pool (`treesitter/pool.py`); none when no worker will run. `languages` None: all of them
+    (the CLI's guess before it reads the configuration)."""
     preload = []
-    if "python" in languages and any(path.endswith(PYTHON_SUFFIXES) for path, _ in files):
+    if (languages is None or "python" in languages) and any(path.endswith(PYTHON_SUFFIXES) for path, _ in files):
         preload.append(PYTHON_ENGINE)
-    for language, suffixes in (("typescript", TYPESCRIPT_SUFFIXES), ("go", GO_SUFFIXES)):
-        if language in languages and uses_pool(workers, root, [f for f in files if f[0].endswith(suffixes)]):
-            preload.append(TREESITTER_ENGINE)
-            break
+    for language, suffixes, engine in TREESITTER_ENGINES:
+        if (languages is None or language in languages) and uses_pool(
+            workers, root, [f for f in files if f[0].endswith(suffixes)]
+        ):
+            preload.append(engine)
     return preload

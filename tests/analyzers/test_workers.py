@@ -7,6 +7,7 @@ run one for other tests.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -120,17 +121,19 @@ def test_the_engines_preloaded_are_those_whose_workers_will_run(tmp_path):
     from reviewbot.analyzers.treesitter.pool import MIN_BYTES_FOR_POOL
     from reviewbot.config import LANGUAGES
 
+    typescript, go = "reviewbot.analyzers.typescript.engine", "reviewbot.analyzers.go.engine"
     half = MIN_BYTES_FOR_POOL // 2 + 1
     root = str(tmp_path)
     every = LANGUAGES
     # Python files always run in workers.
     assert worker_preload(_files(tmp_path, {"a.py": 10}), root, every, 2) == [PYTHON_ENGINE]
     assert worker_preload(_files(tmp_path, {"a.py": 10}), root, ("typescript",), 2) == []
-    # TypeScript and Go run in workers only with more than one file, one worker and enough source.
+    # TypeScript and Go run in workers only with more than one file, one worker and enough source; the
+    # server then imports that language's engine with its rules.
     small = _files(tmp_path, {"a.ts": 100, "b.ts": 100})
     assert worker_preload(small, root, every, 2) == []
     large = _files(tmp_path, {"c.ts": half, "d.tsx": half})
-    assert worker_preload(large, root, every, 2) == [TREESITTER_ENGINE]
+    assert worker_preload(large, root, every, 2) == [typescript]
     assert worker_preload(large, root, every, 1) == []
     assert worker_preload(large, root, ("go", "python"), 2) == []
     assert worker_preload(_files(tmp_path, {"big.go": 2 * MIN_BYTES_FOR_POOL}), root, every, 2) == []
@@ -139,9 +142,15 @@ def test_the_engines_preloaded_are_those_whose_workers_will_run(tmp_path):
     assert worker_preload(mixed, root, every, 2) == []
     # Staged text counts as it is; a file that cannot be read counts nothing.
     staged = [("g.go", "x" * half), ("h.go", "y" * half), ("missing.go", None)]
-    assert worker_preload(staged, root, every, 2) == [TREESITTER_ENGINE]
+    assert worker_preload(staged, root, every, 2) == [go]
     both = _files(tmp_path, {"i.py": 1, "j.go": half, "k.go": half})
-    assert worker_preload(both, root, every, 2) == [PYTHON_ENGINE, TREESITTER_ENGINE]
+    assert worker_preload(both, root, every, 2) == [PYTHON_ENGINE, go]
+    # Two languages with enough source each: both engines. No languages given (the CLI's guess before it
+    # reads the configuration): every language counts.
+    two = [*large, *staged[:2], ("l.py", "")]
+    assert worker_preload(two, root, every, 2) == [PYTHON_ENGINE, typescript, go]
+    assert worker_preload(two, root, None, 2) == [PYTHON_ENGINE, typescript, go]
+    assert worker_preload(two, root, ("go",), 2) == [go]
 
 
 def test_a_ctrl_c_while_the_helper_processes_start_reaches_reviewbots_handler():
@@ -180,3 +189,13 @@ def test_counting_source_bytes_stops_once_there_is_enough(tmp_path):
     assert source_bytes(str(tmp_path), files) == 30
     assert source_bytes(str(tmp_path), files, enough=15) == 20  # c.ts is never counted
     assert source_bytes(str(tmp_path), files, enough=30) == 30
+
+
+def test_jobs_are_the_cpus_this_process_may_use_bounded_by_the_request():
+    from reviewbot.core.jobs import cpu_count, effective_jobs
+
+    cpus = cpu_count()
+    assert cpus == len(os.sched_getaffinity(0))
+    assert effective_jobs(0) == cpus  # 0: one per CPU
+    assert effective_jobs(1) == 1
+    assert effective_jobs(cpus + 7) == cpus  # more workers than CPUs would only cost memory

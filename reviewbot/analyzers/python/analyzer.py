@@ -13,9 +13,10 @@ from dataclasses import dataclass
 
 from reviewbot.analyzers.base import AnalyzerResult, Progress
 from reviewbot.analyzers.workers import Lost, WorkerPool
-from reviewbot.config import Config, effective_jobs
+from reviewbot.config import Config
 from reviewbot.core.changes import ChangeSet, FileChange
 from reviewbot.core.findings import Finding
+from reviewbot.core.jobs import effective_jobs
 from reviewbot.core.meta import PARSE_ERROR, meta_finding
 
 _PYTHON_SUFFIXES = (".py", ".pyi")

@@ -28,9 +28,10 @@ from reviewbot.analyzers.treesitter import grammars
 from reviewbot.analyzers.treesitter.nodes import captures, first_error, one_line
 from reviewbot.analyzers.treesitter.pool import uses_pool
 from reviewbot.analyzers.treesitter.rule import FileContext, Report, TreeSitterRule
-from reviewbot.config import Config, effective_jobs
+from reviewbot.config import Config
 from reviewbot.core.changes import ChangeSet
 from reviewbot.core.findings import Finding, Span
+from reviewbot.core.jobs import effective_jobs
 from reviewbot.core.meta import INTERNAL_ERROR, PARSE_ERROR, meta_finding
 
 if TYPE_CHECKING:
