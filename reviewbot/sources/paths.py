@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from functools import lru_cache
@@ -30,8 +31,8 @@ def relative(root: Path, path: Path) -> str:
         return "."
     inside = top.rstrip(os.sep) + os.sep
     if resolved.startswith(inside):
-        return Path(resolved[len(inside):]).as_posix()
-    return Path(os.path.relpath(resolved, root)).as_posix()
+        return resolved[len(inside):].replace(os.sep, "/")
+    return os.path.relpath(resolved, root).replace(os.sep, "/")
 
 
 def resolve(path: Path | str) -> str:
@@ -39,7 +40,7 @@ def resolve(path: Path | str) -> str:
     name. An audit of 1,300 named files spent 0.1 s resolving the same few folders over and over."""
     text = os.fspath(path)
     folder, name = os.path.split(os.path.abspath(text))
-    if name in ("", ".", "..") or ".." in Path(text).parts or os.path.islink(text):
+    if name in ("", ".", "..") or ".." in text.replace(os.sep, "/").split("/") or os.path.islink(text):
         return os.path.realpath(text)  # abspath would drop a `..` before resolving the link it follows
     return os.path.join(_real_folder(folder), name)
 
@@ -81,9 +82,16 @@ def collect_audit(paths: Sequence[Path], root: Path, config: Config) -> ChangeSe
     excludes = (*config.exclude, *config.extend_exclude)
     found: dict[str, FileChange] = {}
     for target in targets:
-        if not target.exists() and not target.is_symlink():
+        # One stat per named path (an audit of the files a hook or a script names asks it of each).
+        try:
+            mode: int | None = os.stat(target).st_mode
+        except OSError:
+            mode = None  # missing, or a link to nothing
+        if mode is None and not os.path.islink(target):
             raise SourceError(f"path {target} does not exist", hint="check the spelling, or run from the repository root")
-        if target.is_file() or (target.is_symlink() and not target.is_dir()):
+        if (mode is not None and stat.S_ISREG(mode)) or (
+            (mode is None or not stat.S_ISDIR(mode)) and os.path.islink(target)
+        ):
             _check_readable(target)
             rel = relative(root, target)
             found[rel] = FileChange(rel)

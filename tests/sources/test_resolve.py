@@ -59,3 +59,21 @@ def test_a_link_to_a_folder_changed_between_calls_is_not_remembered_for_the_file
     (tree / "alias.go").unlink()
     (tree / "alias.go").symlink_to(tree / "src" / "pay" / "a.ts")
     assert relative(tree, Path("alias.go")) == "src/pay/a.ts"
+
+
+def test_named_paths_files_links_folders_and_what_is_missing(tree: Path) -> None:
+    # Each named path is asked of once (one stat): a file, a link to a file (its real path), a link to a
+    # folder (walked), a folder; a missing path and a link to nothing are errors that name them.
+    from reviewbot.config import Config
+    from reviewbot.errors import SourceError
+    from reviewbot.sources.paths import collect_audit
+
+    config = Config(root=str(tree))
+    named = [tree / "src" / "b.go", tree / "alias2.go", tree / "linked"]
+    got = [f.path for f in collect_audit(named, tree, config).files]
+    assert got == sorted({"src/b.go", *(f"src/pay/{p.name}" for p in (tree / "src" / "pay").iterdir())})
+    (tree / "dangling.go").symlink_to(tree / "nowhere.go")
+    with pytest.raises(SourceError, match="cannot read .*dangling.go"):
+        collect_audit([tree / "dangling.go"], tree, config)
+    with pytest.raises(SourceError, match="path .*absent.go does not exist"):
+        collect_audit([tree / "absent.go"], tree, config)
