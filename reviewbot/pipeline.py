@@ -21,6 +21,8 @@ from reviewbot.core.meta import MAX_MESSAGE_CHARS, bounded
 from reviewbot.core.redact import redact, redact_finding
 from reviewbot.errors import ToolError, UsageError
 from reviewbot.gate.gate import GateResult, apply_gate
+from reviewbot.gate.suppressions import SUPPRESSION_MARK
+from reviewbot.gate.texts import FileTexts
 
 if TYPE_CHECKING:
     from reviewbot.analyzers.trace.engine import TraceRequest
@@ -176,15 +178,24 @@ def build_analyzers(
 
 
 def run_analyzers(
-    changes: ChangeSet, config: Config, analyzers: Sequence[Analyzer], progress: Progress
+    changes: ChangeSet,
+    config: Config,
+    analyzers: Sequence[Analyzer],
+    progress: Progress,
+    meanwhile: Callable[[], None] | None = None,
 ) -> tuple[list[AnalyzerResult], list[str]]:
-    """All analyzers concurrently on one change set; optional tools that fail become notes."""
+    """All analyzers concurrently on one change set; optional tools that fail become notes. `meanwhile`
+    runs on this thread once they have started (it would otherwise only wait for them)."""
     results: list[AnalyzerResult] = []
     notes: list[str] = []
     if not analyzers:
+        if meanwhile is not None:
+            meanwhile()
         return results, notes
     with ThreadPoolExecutor(max_workers=len(analyzers)) as pool:
         futures = [(a.name, pool.submit(a.analyze, changes, config, progress)) for a in analyzers]
+        if meanwhile is not None:
+            meanwhile()
         errors: list[ToolError] = []
         for name, future in futures:
             try:
@@ -218,7 +229,11 @@ def run(
         # From this (main) thread, before the analyzers' threads start; a server the CLI started early is
         # kept if it preloaded what this change needs, replaced if not, and stopped when no worker is needed.
         start_fork_server(preload)
-    results, notes = run_analyzers(changes, config, analyzers, progress or NullProgress())
+    # The gate reads every file of the change for suppression comments: done while the analyzers run.
+    texts = FileTexts(changes)
+    results, notes = run_analyzers(
+        changes, config, analyzers, progress or NullProgress(), meanwhile=lambda: texts.read_ahead(SUPPRESSION_MARK)
+    )
     findings: list[Finding] = [f for r in results for f in r.findings]
     # Secrets never reach any output (STYLE.md §7): masked once, here, for every format; then messages
     # that quote input are bounded (after masking, so a cut never leaves half a secret unmasked).
@@ -231,7 +246,7 @@ def run(
         notes.extend(trace_notes)
         if report is not None:
             tools_run |= {"trace"}
-    gate = apply_gate(findings, changes, config, tools_run, use_baseline=use_baseline)
+    gate = apply_gate(findings, changes, config, tools_run, use_baseline=use_baseline, texts=texts)
     stats = tuple(
         AnalyzerStat(r.name, r.seconds, r.files, len(r.findings)) for r in sorted(results, key=lambda r: r.name)
     )

@@ -39,8 +39,10 @@ def apply_gate(
     config: Config,
     tools_run: frozenset[str],
     use_baseline: bool = True,
+    texts: FileTexts | None = None,
 ) -> GateResult:
-    texts = FileTexts(changes)
+    """`texts`: the change set's files, as the pipeline's `FileTexts.read_ahead` left them (new when None)."""
+    texts = texts if texts is not None else FileTexts(changes)
     selected = demote_unsure(
         [
             f.with_changes(severity=config.severity_for(f.rule, f.severity))

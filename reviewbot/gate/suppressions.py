@@ -12,7 +12,7 @@ from reviewbot.core.findings import Finding
 from reviewbot.core.meta import SUPPRESSION_WITHOUT_REASON, UNUSED_SUPPRESSION, meta_finding
 from reviewbot.gate.texts import FileTexts
 
-_MARK = "reviewbot:"
+SUPPRESSION_MARK = "reviewbot:"  # what every suppression comment holds
 _SUPPRESSION_RE = re.compile(
     r"(?P<lead>#|--|//|/\*)\s*reviewbot:\s*ignore\[(?P<codes>[^\]]*)\](?P<reason>.*)$"
 )
@@ -36,7 +36,7 @@ def _python_comment_lines(lines: list[str]) -> set[int] | None:
         tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
     except (tokenize.TokenError, SyntaxError):
         return None
-    return {tok.start[0] for tok in tokens if tok.type == tokenize.COMMENT and _MARK in tok.string}
+    return {tok.start[0] for tok in tokens if tok.type == tokenize.COMMENT and SUPPRESSION_MARK in tok.string}
 
 
 def parse_suppressions(path: str, lines: list[str]) -> list[Suppression]:
@@ -44,7 +44,7 @@ def parse_suppressions(path: str, lines: list[str]) -> list[Suppression]:
     # In Python, a marker inside a string literal (docs, examples) is not a suppression.
     comment_lines = _python_comment_lines(lines) if path.endswith((".py", ".pyi")) else None
     for number, text in enumerate(lines, start=1):
-        if _MARK not in text or (comment_lines is not None and number not in comment_lines):
+        if SUPPRESSION_MARK not in text or (comment_lines is not None and number not in comment_lines):
             continue
         match = _SUPPRESSION_RE.search(text)
         if match is None:
@@ -88,7 +88,7 @@ def apply_suppressions(
     by_path: dict[str, list[Suppression]] = {}
     paths = {f.path for f in changes.files} | {f.path for f in findings}
     for path in sorted(paths):
-        if texts.holds(path, _MARK):
+        if texts.holds(path, SUPPRESSION_MARK):
             by_path[path] = parse_suppressions(path, texts.lines(path))
     kept: list[Finding] = []
     suppressed = 0

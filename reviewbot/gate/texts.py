@@ -14,6 +14,7 @@ class FileTexts:
         self._changes = changes
         self._texts: dict[str, str] = {}
         self._lines: dict[str, list[str]] = {}
+        self._without: dict[str, set[str]] = {}  # mark -> paths known not to hold it
 
     def text(self, path: str) -> str:
         """The whole text (undecodable bytes replaced; empty when the file cannot be read)."""
@@ -33,11 +34,21 @@ class FileTexts:
         change = self._changes.get(path)
         if change is not None and change.text is not None:
             return mark in change.text
+        without = self._without.setdefault(mark, set())
+        if path in without:
+            return False
         data = self._read(path)
         if mark.encode("ascii") not in data:  # ASCII bytes decode to themselves, whatever surrounds them
+            without.add(path)
             return False
         self._texts[path] = data.decode("utf-8", errors="replace")
         return True
+
+    def read_ahead(self, mark: str) -> None:
+        """Ask `holds(path, mark)` of every file of the change set now, so that the gate later reads only
+        the files that hold it (the pipeline calls this while the analyzers run: its thread only waits)."""
+        for change in self._changes.files:
+            self.holds(change.path, mark)
 
     def _read(self, path: str) -> bytes:
         # Unbuffered, by a string path: the gate reads every reviewed file, and a Path and a buffered

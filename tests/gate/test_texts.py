@@ -25,3 +25,20 @@ def test_holds_reads_the_text_of_the_change_set_before_the_working_tree(tmp_path
     texts = FileTexts(changes)
     assert texts.holds("staged.py", "reviewbot:")
     assert texts.line("staged.py", 1) == "y = 2  # reviewbot: ignore"
+
+
+def test_read_ahead_asks_every_file_once_so_the_gate_reads_only_those_with_the_mark(tmp_path):
+    # The pipeline calls read_ahead while the analyzers run; the gate's later questions are answered from
+    # what it learnt (the files are removed here to show they are not read a second time).
+    (tmp_path / "marked.go").write_text("x := 1 // reviewbot: ignore[RB212] reason\n", encoding="utf-8")
+    (tmp_path / "plain.go").write_text("x := 1\n", encoding="utf-8")
+    changes = ChangeSet(root=str(tmp_path), files=(FileChange("marked.go"), FileChange("plain.go")))
+    texts = FileTexts(changes)
+    texts.read_ahead("reviewbot:")
+    (tmp_path / "marked.go").unlink()
+    (tmp_path / "plain.go").write_text("y := 2 // reviewbot: ignore[RB212] added later\n", encoding="utf-8")
+    assert texts.holds("marked.go", "reviewbot:")
+    assert texts.line("marked.go", 1) == "x := 1 // reviewbot: ignore[RB212] reason"
+    assert not texts.holds("plain.go", "reviewbot:")
+    # Another mark was not asked ahead: that question reads the file as it is now.
+    assert texts.holds("plain.go", "added later")
