@@ -126,15 +126,18 @@ def _migration_analyzer() -> Analyzer:
 
 
 def _typescript_analyzer() -> Analyzer:
-    from reviewbot.analyzers.typescript.engine import TypeScriptAnalyzer
+    # Not the engine itself: a change whose files all go to workers never imports it in this process.
+    from reviewbot.analyzers.treesitter.analyzer import TreeSitterAnalyzer
+    from reviewbot.analyzers.treesitter.languages import TYPESCRIPT
 
-    return TypeScriptAnalyzer()
+    return TreeSitterAnalyzer(TYPESCRIPT)
 
 
 def _go_analyzer() -> Analyzer:
-    from reviewbot.analyzers.go.engine import GoAnalyzer
+    from reviewbot.analyzers.treesitter.analyzer import TreeSitterAnalyzer
+    from reviewbot.analyzers.treesitter.languages import GO
 
-    return GoAnalyzer()
+    return TreeSitterAnalyzer(GO)
 
 
 def _tool_analyzer(tool: str) -> Analyzer:

@@ -9,20 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
+from reviewbot.analyzers.treesitter.languages import GO, TREESITTER_LANGUAGES, TYPESCRIPT
 from reviewbot.analyzers.treesitter.pool import uses_pool
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 # The suffixes each tree-sitter analyzer reads (its engine's LanguageSpec says which grammar parses which).
-TYPESCRIPT_SUFFIXES = (".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs")
-GO_SUFFIXES = (".go",)
+TYPESCRIPT_SUFFIXES = TYPESCRIPT.suffixes
+GO_SUFFIXES = GO.suffixes
 
 PYTHON_ENGINE = "reviewbot.analyzers.python.engine"
-# Each language's engine with its rules: a worker forked from a server that imported it starts its first
-# file at once instead of importing the rules first (each of the two workers did, one beside the other).
-TREESITTER_ENGINES = (
-    ("typescript", TYPESCRIPT_SUFFIXES, "reviewbot.analyzers.typescript.engine"),
-    ("go", GO_SUFFIXES, "reviewbot.analyzers.go.engine"),
-)
 
 
 def worker_preload(
@@ -35,9 +30,11 @@ def worker_preload(
     preload = []
     if (languages is None or "python" in languages) and any(path.endswith(PYTHON_SUFFIXES) for path, _ in files):
         preload.append(PYTHON_ENGINE)
-    for language, suffixes, engine in TREESITTER_ENGINES:
-        if (languages is None or language in languages) and uses_pool(
-            workers, root, [f for f in files if f[0].endswith(suffixes)]
+    # A tree-sitter language's engine with its rules: a worker forked from a server that imported it starts
+    # its first file at once instead of importing the rules first (each worker did, one beside the other).
+    for language in TREESITTER_LANGUAGES:
+        if (languages is None or language.name in languages) and uses_pool(
+            workers, root, [f for f in files if f[0].endswith(language.suffixes)]
         ):
-            preload.append(engine)
+            preload.append(language.engine)
     return preload

@@ -8,7 +8,9 @@ from reviewbot.analyzers.go.rule import GoRule
 from reviewbot.analyzers.go.rules import RULES
 from reviewbot.analyzers.go.syntax import callee_name, clear_caches
 from reviewbot.analyzers.treesitter import engine
-from reviewbot.analyzers.treesitter.engine import LanguageSpec, TreeSitterAnalyzer
+from reviewbot.analyzers.treesitter.analyzer import TreeSitterAnalyzer
+from reviewbot.analyzers.treesitter.engine import LanguageSpec
+from reviewbot.analyzers.treesitter.languages import GO
 from reviewbot.config import Config
 from reviewbot.core.findings import Finding
 
@@ -21,7 +23,7 @@ class GoAnalyzer(TreeSitterAnalyzer):
     """reviewbot's Go rules (RB12x, RB21x, RB31x, RB51x, RB72x)."""
 
     def __init__(self) -> None:
-        super().__init__(SPEC)
+        super().__init__(GO)
 
 
 def analyze_source(

@@ -15,27 +15,19 @@ skipped was not checked, unless the language knows the ERROR as a gap of its gra
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import ahocorasick_rs
 import tree_sitter
 
-from reviewbot.analyzers.base import AnalyzerResult, Progress
 from reviewbot.analyzers.treesitter import grammars
+from reviewbot.analyzers.treesitter.analyzer import FileJob
 from reviewbot.analyzers.treesitter.nodes import captures, first_error, one_line
-from reviewbot.analyzers.treesitter.pool import uses_pool
 from reviewbot.analyzers.treesitter.rule import FileContext, Report, TreeSitterRule
 from reviewbot.config import Config
-from reviewbot.core.changes import ChangeSet
 from reviewbot.core.findings import Finding, Span
-from reviewbot.core.jobs import effective_jobs
 from reviewbot.core.meta import INTERNAL_ERROR, PARSE_ERROR, meta_finding
-
-if TYPE_CHECKING:
-    from reviewbot.analyzers.cache import ResultCache
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,25 +283,7 @@ def _resolve(
     return findings
 
 
-# ----------------------------------------------------------------- the analyzer
-
-_WORKER: dict[str, object] = {}
-
-
-@dataclass(frozen=True, slots=True)
-class FileJob:
-    path: str
-    text: str | None
-
-
-def _init_worker(root: str, config: Config, spec: LanguageSpec) -> None:
-    _WORKER.update(root=root, config=config, spec=spec)
-
-
-def _run_job(job: FileJob) -> list[Finding]:
-    root, config, spec = _WORKER["root"], _WORKER["config"], _WORKER["spec"]
-    assert isinstance(root, str) and isinstance(config, Config) and isinstance(spec, LanguageSpec)  # _init_worker
-    return run_one(root, config, spec, job)
+# ----------------------------------------------------------------- one file of a run
 
 
 def run_one(root: str, config: Config, spec: LanguageSpec, job: FileJob) -> list[Finding]:
@@ -323,81 +297,3 @@ def run_one(root: str, config: Config, spec: LanguageSpec, job: FileJob) -> list
         except OSError as err:
             return [meta_finding(PARSE_ERROR, job.path, f"cannot read: {err.strerror}", 1, 1)]
     return analyze_source(job.path, source, config, spec)
-
-
-class TreeSitterAnalyzer:
-    """One language's rules over the files of the change set with its suffixes."""
-
-    def __init__(self, spec: LanguageSpec) -> None:
-        self.spec = spec
-
-    @property
-    def name(self) -> str:
-        return self.spec.name
-
-    def analyze(self, changes: ChangeSet, config: Config, progress: Progress) -> AnalyzerResult:
-        started = time.perf_counter()
-        files = changes.with_suffix(self.spec.suffixes)
-        findings: list[Finding] = []
-        # The results cache (analyzers/cache.py): unchanged files come from it, the others are parsed.
-        # Imported here, by the parent only: the fork server and its workers never need it.
-        from reviewbot.analyzers.cache import ResultCache, cached_source
-
-        cache = ResultCache.open(changes.root, config, self.spec.name, TREE_SITTER_LIBRARIES)
-        jobs: list[FileJob] = []
-        digests: dict[str, str] = {}
-        for f in files:
-            found = cached_source(changes.root, f.path, f.text) if cache is not None else None
-            if cache is not None and found is not None:
-                hit = cache.get(f.path, found[1])
-                if hit is not None:
-                    findings.extend(hit)
-                    continue
-                digests[f.path] = found[1]
-            jobs.append(FileJob(f.path, found[0] if found is not None else f.text))
-        workers = effective_jobs(config.jobs)
-        label = self.spec.name
-        if uses_pool(workers, changes.root, ((job.path, job.text) for job in jobs)):
-            # Imported here: a run of a few files never starts a process (multiprocessing, about 15 ms).
-            from reviewbot.analyzers.workers import Lost, WorkerPool
-
-            # Supervised workers forked from the fork server (analyzers/workers.py), as for Python: a
-            # grammar that crashes or hangs on a file costs that file (RB901), never the run, and no
-            # worker inherits a lock one of the other analyzers' threads held.
-            with WorkerPool(
-                min(workers, len(jobs)), _run_job, config.file_timeout_seconds,
-                initializer=_init_worker, initargs=(changes.root, config, self.spec),
-            ) as pool:
-                for done, (index, outcome) in enumerate(pool.map(jobs), start=1):
-                    job = jobs[index]
-                    if isinstance(outcome, Lost):
-                        findings.append(meta_finding(PARSE_ERROR, job.path, f"not analysed: {outcome.reason}"))
-                    else:
-                        findings.extend(outcome)
-                        _remember(cache, digests, job, outcome)
-                    progress.advance(label, done, len(jobs))
-        else:
-            for done, job in enumerate(jobs, start=1):
-                result = run_one(changes.root, config, self.spec, job)
-                findings.extend(result)
-                _remember(cache, digests, job, result)
-                progress.advance(label, done, len(jobs))
-        if cache is not None:
-            cache.save()
-        return AnalyzerResult(
-            name=self.name,
-            findings=tuple(findings),
-            seconds=time.perf_counter() - started,
-            files=len(files),
-            read=tuple(f.path for f in files),
-        )
-
-
-# What decides a file's findings besides our code and the configuration (the cache's settings key).
-TREE_SITTER_LIBRARIES = ("tree-sitter", "tree-sitter-typescript", "tree-sitter-go")
-
-
-def _remember(cache: ResultCache | None, digests: dict[str, str], job: FileJob, result: list[Finding]) -> None:
-    digest = digests.get(job.path)
-    if cache is not None and digest is not None:
-        cache.put(job.path, digest, result)

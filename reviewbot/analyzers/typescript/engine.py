@@ -7,7 +7,9 @@ from collections.abc import Sequence
 import tree_sitter
 
 from reviewbot.analyzers.treesitter import engine
-from reviewbot.analyzers.treesitter.engine import LanguageSpec, TreeSitterAnalyzer
+from reviewbot.analyzers.treesitter.analyzer import TreeSitterAnalyzer
+from reviewbot.analyzers.treesitter.engine import LanguageSpec
+from reviewbot.analyzers.treesitter.languages import TYPESCRIPT
 from reviewbot.analyzers.typescript.rule import TypeScriptRule
 from reviewbot.analyzers.typescript.rules import RULES
 from reviewbot.analyzers.typescript.syntax import clear_caches
@@ -68,7 +70,7 @@ class TypeScriptAnalyzer(TreeSitterAnalyzer):
     """reviewbot's TypeScript rules (RB11x, RB21x, RB31x, RB51x, RB71x)."""
 
     def __init__(self) -> None:
-        super().__init__(SPEC)
+        super().__init__(TYPESCRIPT)
 
 
 def analyze_source(

@@ -11,7 +11,10 @@ import pytest
 from reviewbot.analyzers.base import NullProgress
 from reviewbot.analyzers.go.engine import SPEC as GO
 from reviewbot.analyzers.go.rules.exceptions.empty_error_branch import EmptyErrorBranch
-from reviewbot.analyzers.treesitter.engine import TreeSitterAnalyzer, analyze_source
+from reviewbot.analyzers.treesitter.analyzer import TreeSitterAnalyzer, language_spec
+from reviewbot.analyzers.treesitter.engine import analyze_source
+from reviewbot.analyzers.treesitter.languages import GO as GO_LANGUAGE
+from reviewbot.analyzers.treesitter.languages import TREESITTER_LANGUAGES
 from reviewbot.analyzers.treesitter.nodes import ancestors
 from reviewbot.analyzers.typescript.engine import SPEC as TYPESCRIPT
 from reviewbot.analyzers.typescript.rule import TypeScriptRule
@@ -118,10 +121,66 @@ def test_the_worker_pool_finds_what_one_process_finds(tmp_path: Path):
         path.write_text(text * 10 if n == 0 else text * 3, encoding="utf-8")
         paths.append(f"pkg/f{n}.go")
     changes = ChangeSet(root=str(tmp_path), files=tuple(FileChange(p) for p in paths), mode=Mode.AUDIT)
-    pooled = TreeSitterAnalyzer(GO).analyze(changes, Config(jobs=2), NullProgress())
-    single = TreeSitterAnalyzer(GO).analyze(changes, Config(jobs=1), NullProgress())
+    pooled = TreeSitterAnalyzer(GO_LANGUAGE).analyze(changes, Config(jobs=2), NullProgress())
+    single = TreeSitterAnalyzer(GO_LANGUAGE).analyze(changes, Config(jobs=1), NullProgress())
     assert sorted(f.sort_key for f in pooled.findings) == sorted(f.sort_key for f in single.findings)
     assert pooled.files == 12 and set(pooled.read) == set(paths)
+
+
+@pytest.mark.parametrize("language", TREESITTER_LANGUAGES, ids=lambda language: language.name)
+def test_each_language_the_parent_knows_is_its_engines_spec(language):
+    # The parent decides from the TreeSitterLanguage which files the analyzer takes; the engine's SPEC
+    # must parse exactly those suffixes.
+    spec = language_spec(language)
+    assert spec.name == language.name
+    assert sorted(spec.suffixes) == sorted(language.suffixes)
+
+
+POOLED_WITHOUT_THE_ENGINE = """
+import json, sys
+sys.path.insert(0, {repo!r})
+from reviewbot.analyzers.base import NullProgress
+from reviewbot.analyzers.treesitter.analyzer import TreeSitterAnalyzer
+from reviewbot.analyzers.treesitter.languages import GO
+from reviewbot.analyzers.workers import start_fork_server
+from reviewbot.config import Config
+from reviewbot.core.changes import ChangeSet, FileChange, Mode
+
+start_fork_server([GO.engine])
+changes = ChangeSet(root={root!r}, files=tuple(FileChange(p) for p in {paths!r}), mode=Mode.AUDIT)
+result = TreeSitterAnalyzer(GO).analyze(changes, Config(jobs={jobs}, cache={cache}), NullProgress())
+loaded = [m for m in ("tree_sitter", "reviewbot.analyzers.treesitter.engine", GO.engine) if m in sys.modules]
+print(json.dumps({{"findings": len(result.findings), "loaded": loaded}}))
+"""
+
+
+def test_a_change_whose_files_all_go_to_workers_never_loads_the_engine_in_the_parent(tmp_path: Path):
+    import json
+    import subprocess
+    import sys
+
+    body = "".join(f"if err := store.Exec{i}(ctx); err != nil {{\n}}\n" for i in range(400))
+    text = f"package p\n\nfunc f() {{\n{body}}}\n"
+    paths = []
+    padding = "// " + "x" * 77 + "\n"
+    for n in range(12):  # ~2 MB: above the pool threshold
+        (tmp_path / f"f{n}.go").write_text(padding * 2000 + text, encoding="utf-8")
+        paths.append(f"f{n}.go")
+    repo = str(Path(__file__).resolve().parents[3])
+
+    def run(jobs: int, names: list[str], cache: bool = False) -> dict[str, object]:
+        code = POOLED_WITHOUT_THE_ENGINE.format(repo=repo, root=str(tmp_path), paths=names, jobs=jobs, cache=cache)
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+        return dict(json.loads(out.stdout))
+
+    pooled = run(2, paths)
+    assert pooled == {"findings": 12 * 400, "loaded": []}
+    # Too little source for a pool: the same analyzer parses here, so it loads the engine.
+    engine = ["tree_sitter", "reviewbot.analyzers.treesitter.engine", "reviewbot.analyzers.go.engine"]
+    assert run(2, paths[:1]) == {"findings": 400, "loaded": engine}
+    # Once the results cache holds the file, nothing is parsed and the engine is not loaded either.
+    assert run(2, paths[:1], cache=True) == {"findings": 400, "loaded": engine}
+    assert run(2, paths[:1], cache=True) == {"findings": 400, "loaded": []}
 
 
 @pytest.mark.parametrize("spec", [TYPESCRIPT, GO], ids=lambda s: s.name)
