@@ -4,6 +4,7 @@ and quick to leave once it is done."""
 from __future__ import annotations
 
 import atexit
+import itertools
 import os
 import signal
 import sys
@@ -38,10 +39,39 @@ def _leave_without_teardown() -> None:
     os._exit(_FINISHED[0])
 
 
+def _start_workers_for_named_files(argv: list[str]) -> None:
+    """`reviewbot audit FILE...`: start the fork server before the CLI's own imports (click, the
+    configuration, the pipeline: 40-50 ms), with the engines the named files need, so that it has imported
+    them by the time the run hands out its first file. A guess from the arguments alone (existing files
+    among them, `-j`): the audit keeps the server if it preloaded what the run needs, and replaces or stops
+    it if not (`cli._start_workers_early`, `pipeline.run`); other commands never start it here."""
+    while argv and argv[0] == "--debug":
+        argv = argv[1:]
+    if not argv or argv[0] != "audit":
+        return
+    jobs = 0
+    files: list[tuple[str, None]] = []
+    for previous, arg in itertools.pairwise(argv):
+        if previous in ("-j", "--jobs") or arg.startswith(("--jobs=", "-j")):
+            digits = arg.removeprefix("--jobs=").removeprefix("-j")
+            jobs = int(digits) if digits.isdigit() else jobs
+        elif not arg.startswith("-") and os.path.isfile(arg):
+            files.append((arg, None))
+    from reviewbot.analyzers.preload import worker_preload
+    from reviewbot.core.jobs import effective_jobs
+
+    preload = worker_preload(files, ".", None, effective_jobs(jobs))
+    if preload:
+        from reviewbot.analyzers.workers import start_fork_server_early
+
+        start_fork_server_early(preload)
+
+
 def main() -> None:
     """Install a quiet Ctrl-C handler before the CLI's imports, then run the CLI (which installs its own)."""
     signal.signal(signal.SIGINT, _interrupted_while_starting)
     atexit.register(_leave_without_teardown)
+    _start_workers_for_named_files(sys.argv[1:])
     from reviewbot.cli import main as cli_main
 
     try:
