@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 import click
 
@@ -27,6 +27,18 @@ if TYPE_CHECKING:
 
 FORMATS = ("text", "json", "sarif", "github")
 F = TypeVar("F", bound=Callable[..., object])
+
+
+class NamedPaths(click.Path):
+    """The paths a command checks, taken as given: `audit` and `baseline` check each one themselves
+    (missing, unreadable: exit 2 naming it). click.Path stats every argument and asks whether
+    it is readable, 6 ms for the 1,300 files a script names; this keeps its shell completion of paths."""
+
+    def __init__(self) -> None:
+        super().__init__(path_type=Path)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str | bytes | os.PathLike[str]:
+        return Path(value) if isinstance(value, str) else super().convert(value, param, ctx)
 PROGRESS_DELAY_SECONDS = 1.0  # progress appears only on runs longer than this
 
 
@@ -303,7 +315,7 @@ def main_group(ctx: click.Context, debug: bool) -> None:
 
 
 @main_group.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=NamedPaths())
 @common_options
 def audit(paths: tuple[Path, ...], fmt: str, fail_on: str | None, min_confidence: str | None,
           config_path: Path | None, select: tuple[str, ...], ignore: tuple[str, ...], tools: str | None, output: Path | None,
@@ -497,7 +509,7 @@ def review(repo: str | None, pr_number: int | None, token: str | None, config_pa
 
 
 @main_group.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=NamedPaths())
 @click.option("--config", "config_path", type=click.Path(path_type=Path), default=None)
 @click.option("--tools", default=None, help="External tools to include: ruff,mypy,tsc,go-vet,semgrep or none.")
 @click.option("--output", "-o", "output", type=click.Path(path_type=Path), default=None,

@@ -130,8 +130,12 @@ def with_named_sql(config: Config, paths: Sequence[Path], root: Path) -> Config:
 
 def _check_readable(path: Path | str) -> None:
     try:
-        with open(path, "rb") as handle:
-            handle.read(1)
+        # A descriptor, not a file object: an audit of the 1,300 files a script names asks it of each.
+        descriptor = os.open(path, os.O_RDONLY)
+        try:
+            os.read(descriptor, 1)
+        finally:
+            os.close(descriptor)
     except OSError as err:
         raise SourceError(
             f"cannot read {path}: {err.strerror or err}",
