@@ -223,6 +223,11 @@ def _start_workers_early(paths: Sequence[Path] | None = None, jobs: int | None =
 
     Before the change is known the guess is the Python engine. Files named on the command line are the
     change (`audit a.ts b.go`): the guess is then what they need, nothing when no worker will run."""
+    if "reviewbot.analyzers.workers" in sys.modules:
+        from reviewbot.analyzers.workers import server_running
+
+        if server_running():
+            return  # `reviewbot audit FILE...` started it before the CLI's imports (__main__.py)
     preload: Sequence[str] | None = None  # the default guess
     if paths and not any(p.is_dir() for p in paths):
         # Neither the configuration nor a parser is imported first (the configuration alone costs 15-25 ms):

@@ -112,6 +112,11 @@ def _server_pid() -> int | None:
     return pid if isinstance(pid, int) else None
 
 
+def server_running() -> bool:
+    """Whether this process has started a fork server that is still running."""
+    return _server_pid() is not None
+
+
 def start_fork_server_early(preload: Sequence[str] = FORKSERVER_PRELOAD) -> None:
     """Start the fork server at the start of a command, before the change set is known.
 

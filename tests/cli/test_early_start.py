@@ -60,3 +60,24 @@ def test_named_files_with_enough_source_start_the_server_with_their_engine(tmp_p
 )
 def test_other_commands_and_runs_without_a_pool_start_nothing(tmp_path, go_files, argv):
     assert _early(tmp_path, argv) == {"preload": [], "server": False, "cli": False, "config": False}
+
+
+def test_the_cli_keeps_the_server_main_started_without_working_out_its_preload_again(tmp_path, go_files):
+    code = f"""
+import json, os, sys
+sys.path.insert(0, {str(REPO)!r})
+from pathlib import Path
+from reviewbot.__main__ import _start_workers_for_named_files
+from reviewbot.analyzers import workers
+_start_workers_for_named_files(["audit", "a.go", "b.go"])
+first = workers._server_pid()
+from reviewbot.analyzers import preload
+def asked(*args):
+    raise AssertionError("the CLI worked out the preload again")
+preload.worker_preload = asked
+from reviewbot.cli import _start_workers_early
+_start_workers_early([Path("a.go"), Path("b.go")], None)
+print(json.dumps([first is not None, workers._server_pid() == first]))
+"""
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60, check=True)
+    assert json.loads(out.stdout) == [True, True]
