@@ -338,8 +338,7 @@ def in_transaction_with_lock(ctx: FileContext, node: Node) -> bool:
     for scope in scopes:
         if scope is None:
             continue
-        text = node_text(scope)
-        if LOCKING.search(text):
+        if locks(node_text(scope)):
             return True
     return False
 
@@ -349,3 +348,12 @@ LOCKING = re.compile(
     r"\bLock\w*\(|pg_advisory_x?act_lock|pg_advisory_lock|SERIALIZABLE|sql\.LevelSerializable|"
     r"pgx\.Serializable|WithLock|Locking\{",
 )
+# Every alternative of LOCKING holds one of these words. The regex reads 30 MB/s, `in` a hundred times
+# that: whole functions are asked, most hold none of them.
+_LOCKING_WORDS = ("FOR", "Lock", "lock", "SERIALIZABLE", "Serializable", "ForUpdate", "ForShare")
+
+
+def locks(text: str) -> bool:
+    """Whether the text takes a row lock (`FOR UPDATE`, GORM's clause.Locking, ent's ForUpdate), an
+    advisory lock or serializable isolation: LOCKING, searched only in a text that holds one of its words."""
+    return any(word in text for word in _LOCKING_WORDS) and LOCKING.search(text) is not None

@@ -6,7 +6,7 @@ import re
 
 import tree_sitter
 
-from reviewbot.analyzers.go.db import ENT_RUNS, GORM_WRITES, LOCKING, SQL_METHODS, DbWrite, db_write
+from reviewbot.analyzers.go.db import ENT_RUNS, GORM_WRITES, SQL_METHODS, DbWrite, db_write, locks
 from reviewbot.analyzers.go.rule import GoRule, bad, good
 from reviewbot.analyzers.go.syntax import enclosing_function
 from reviewbot.analyzers.treesitter.nodes import node_text
@@ -139,7 +139,7 @@ class UnguardedStatusUpdateGo(GoRule):
         if is_guarded(write.where, status[0]) or _ARCHIVAL.search(self._status_value(write, status[0])):
             return
         function = enclosing_function(node)
-        if function is not None and LOCKING.search(node_text(function)):
+        if function is not None and locks(node_text(function)):
             return
         table = write.table
         if _STATE_TABLE.search(table):

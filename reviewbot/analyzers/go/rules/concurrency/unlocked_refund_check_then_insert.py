@@ -6,7 +6,7 @@ import re
 
 import tree_sitter
 
-from reviewbot.analyzers.go.db import LOCKING, db_write, sql_text
+from reviewbot.analyzers.go.db import db_write, locks, sql_text
 from reviewbot.analyzers.go.rule import GoRule, bad, good
 from reviewbot.analyzers.go.stripe import money_call
 from reviewbot.analyzers.go.syntax import arguments, call_chain, callee_name
@@ -129,7 +129,7 @@ class UnlockedRefundCheckThenInsert(GoRule):
 
     def _check(self, function: Node) -> None:
         text = node_text(function)
-        if "efund" not in text or LOCKING.search(text):
+        if "efund" not in text or locks(text):
             return
         calls = self.ctx.descendants(function, "call_expression")
         check: tuple[Node, bool] | None = None
@@ -155,7 +155,7 @@ class UnlockedRefundCheckThenInsert(GoRule):
         if callee_name(call).startswith(("Query", "Get", "Select")):
             for arg in arguments(call)[:2]:
                 sql = sql_text(self.ctx, arg)
-                if sql is not None and _REFUNDED_SQL.search(sql) and not LOCKING.search(sql):
+                if sql is not None and _REFUNDED_SQL.search(sql) and not locks(sql):
                     return call, True
         if _REFUNDED_CALL.match(callee_name(call)):
             return call, False
