@@ -58,8 +58,12 @@ class EmptyErrorBranch(GoRule):
     )
 
     def visit_if_statement(self, node: Node) -> None:
-        condition = node.child_by_field_name("condition")
         body = node.child_by_field_name("consequence")
+        # Almost every body starts with its statements: that settles it before the condition is read.
+        first = body.named_child(0) if body is not None else None
+        if first is not None and first.type == "statement_list":
+            return
+        condition = node.child_by_field_name("condition")
         if condition is None or body is None or condition.type != "binary_expression":
             return
         if node_text(condition).replace(" ", "").split("!=")[-1] != "nil":

@@ -182,6 +182,11 @@ class MoneyUpdateErrorOnlyLogged(GoRule):
         return False
 
 
+_LOG_CALL = re.compile(r"\b(log|logger|Log|Logger|zap|zerolog|slog)\b|\.(Error|Errorf|Errorw|Warn|Warnf|Warnw|Err)\(")
+# Every alternative of _LOG_CALL holds one of these: a body without any is not searched.
+_LOG_PARTS = (b"log", b"Log", b"zap", b".Err", b".Warn")
+
+
 def _logs(body: Node) -> bool:
-    return bool(re.search(r"\b(log|logger|Log|Logger|zap|zerolog|slog)\b|\.(Error|Errorf|Errorw|Warn|Warnf|Warnw|Err)\(",
-                          node_text(body)))
+    raw = body.text or b""
+    return any(part in raw for part in _LOG_PARTS) and _LOG_CALL.search(raw.decode("utf-8", errors="replace")) is not None

@@ -28,6 +28,8 @@ Node = tree_sitter.Node
 
 _SIGNATURE_WORDS = frozenset({"sig", "signature", "signatures", "hmac", "mac", "digest", "signed"})
 _SECRET_WORDS = frozenset({"secret", "token", "apikey", "api"})
+# What a side's lower-cased text holds when `_kind_of` names it: a word above, or a header's sig, mac or key.
+_KIND_PARTS = ("sig", "mac", "digest", "secret", "token", "api", "key")
 _HMAC = re.compile(r"hmac\.New|\.Sum\(nil\)|EncodeToString\(\w*\.Sum|sha256\.Sum256|[Cc]ompute\w*(Signature|Mac|Hmac|HMAC)\(|[Ss]ign\w*\(")
 _EQUALITY_CALLS = frozenset({"bytes.Equal", "strings.EqualFold", "reflect.DeepEqual", "strings.Compare", "bytes.Compare"})
 
@@ -118,6 +120,9 @@ class SignatureComparedWithEqualsGo(GoRule):
         operator = node.child_by_field_name("operator")
         if operator is None or node_text(operator) not in ("==", "!="):
             return
+        lowered = node_text(node).lower()
+        if not any(word in lowered for word in _KIND_PARTS):
+            return  # neither side could name a signature or a secret (`_kind_of`)
         self._judge(node, node.child_by_field_name("left"), node.child_by_field_name("right"))
 
     def visit_call_expression(self, node: Node) -> None:
