@@ -103,6 +103,12 @@ def main(runs: int) -> None:
         print(f"bench tsgo: no corpora under {REALCODE} (set REVIEWBOT_REALCODE); see ../shared/realcode/README.md")
         return
     semgrep = os.environ.get("REVIEWBOT_SEMGREP") or shutil.which("semgrep")
+    # As `audit` runs them: workers forked from a server that has the languages' engines and rules (the CLI
+    # starts it at its first instant, pipeline.run keeps it); without it each worker would import them.
+    from reviewbot.analyzers.treesitter.languages import TREESITTER_LANGUAGES
+    from reviewbot.analyzers.workers import start_fork_server
+
+    start_fork_server([language.engine for language in TREESITTER_LANGUAGES])
     config_dir = Path(tempfile.mkdtemp(prefix="reviewbot-tsgo-"))
     config = config_dir / "reviewbot.toml"
     config.write_text('languages = ["typescript", "go"]\n', encoding="utf-8")
