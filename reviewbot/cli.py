@@ -39,6 +39,8 @@ class NamedPaths(click.Path):
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str | bytes | os.PathLike[str]:
         return Path(value) if isinstance(value, str) else super().convert(value, param, ctx)
+
+
 PROGRESS_DELAY_SECONDS = 1.0  # progress appears only on runs longer than this
 
 
@@ -223,7 +225,7 @@ def _start_workers_early(paths: Sequence[Path] | None = None, jobs: int | None =
 
     Before the change is known the guess is the Python engine. Files named on the command line are the
     change (`audit a.ts b.go`): the guess is then what they need, nothing when no worker will run."""
-    if "reviewbot.analyzers.workers" in sys.modules:
+    if "reviewbot.analyzers.workers" in sys.modules:  # else no server runs (nor is multiprocessing imported)
         from reviewbot.analyzers.workers import server_running
 
         if server_running():
