@@ -60,7 +60,7 @@ class EmptyErrorBranch(GoRule):
     def visit_if_statement(self, node: Node) -> None:
         body = node.child_by_field_name("consequence")
         # Almost every body starts with its statements: that settles it before the condition is read.
-        first = body.named_child(0) if body is not None else None
+        first = body.named_child(0) if body is not None and body.named_child_count else None
         if first is not None and first.type == "statement_list":
             return
         condition = node.child_by_field_name("condition")
