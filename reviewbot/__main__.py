@@ -50,17 +50,16 @@ def _start_workers_for_named_files(argv: list[str]) -> None:
     if not argv or argv[0] != "audit":
         return
     jobs = 0
-    files: list[tuple[str, None]] = []
+    files: list[str] = []
     for previous, arg in itertools.pairwise(argv):
         if previous in ("-j", "--jobs") or arg.startswith(("--jobs=", "-j")):
             digits = arg.removeprefix("--jobs=").removeprefix("-j")
             jobs = int(digits) if digits.isdigit() else jobs
         elif not arg.startswith("-") and os.path.isfile(arg):
-            files.append((arg, None))
-    from reviewbot.analyzers.preload import worker_preload
-    from reviewbot.core.jobs import effective_jobs
+            files.append(arg)
+    from reviewbot.analyzers.preload import named_files_preload
 
-    preload = worker_preload(files, ".", None, effective_jobs(jobs))
+    preload = named_files_preload(files, jobs)
     if preload:
         from reviewbot.analyzers.workers import start_fork_server_early
 

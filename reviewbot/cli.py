@@ -232,12 +232,9 @@ def _start_workers_early(paths: Sequence[Path] | None = None, jobs: int | None =
             return  # `reviewbot audit FILE...` started it before the CLI's imports (__main__.py)
     preload: Sequence[str] | None = None  # the default guess
     if paths and not any(p.is_dir() for p in paths):
-        # Neither the configuration nor a parser is imported first (the configuration alone costs 15-25 ms):
-        # every language counts as on, and the run replaces the server if its configuration says otherwise.
-        from reviewbot.analyzers.preload import worker_preload
-        from reviewbot.core.jobs import effective_jobs
+        from reviewbot.analyzers.preload import named_files_preload
 
-        preload = worker_preload([(str(p), None) for p in paths], ".", None, effective_jobs(jobs or 0))
+        preload = named_files_preload([str(p) for p in paths], jobs)
         if not preload:
             return  # no worker will run: not even multiprocessing is imported
     from reviewbot.analyzers.workers import FORKSERVER_PRELOAD, start_fork_server_early
@@ -331,10 +328,7 @@ def audit(paths: tuple[Path, ...], fmt: str, fail_on: str | None, min_confidence
     _start_workers_early(paths, jobs)
     from reviewbot.sources.paths import collect_audit, project_root, with_named_sql
 
-    for path in paths:
-        if not path.exists() and not path.is_symlink():
-            raise UsageError(f"path {path} does not exist", hint="check the spelling, or run from the repository root")
-    root = project_root(paths)
+    root = project_root(paths)  # a missing path: collect_audit's error, exit 2 naming it
     config = _configure(root, config_path, fail_on, select, ignore, jobs, min_confidence=min_confidence)
     changes = collect_audit(paths, root, config)
     config = with_named_sql(config, paths, root)

@@ -11,6 +11,7 @@ from collections.abc import Collection, Sequence
 
 from reviewbot.analyzers.treesitter.languages import GO, TREESITTER_LANGUAGES, TYPESCRIPT
 from reviewbot.analyzers.treesitter.pool import uses_pool
+from reviewbot.core.jobs import effective_jobs
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 # The suffixes each tree-sitter analyzer reads (its engine's LanguageSpec says which grammar parses which).
@@ -38,3 +39,10 @@ def worker_preload(
         ):
             preload.append(language.engine)
     return preload
+
+
+def named_files_preload(paths: Sequence[str], jobs: int | None) -> list[str]:
+    """What the files named on a command line need (relative to the working folder), before the run has read
+    its configuration: every language counts as on (`-j`/`--jobs` as given, None for one worker per CPU);
+    the run replaces the server if its configuration says otherwise (`workers.start_fork_server`)."""
+    return worker_preload([(path, None) for path in paths], ".", None, effective_jobs(jobs or 0))

@@ -125,7 +125,7 @@ def start_fork_server_early(preload: Sequence[str] = FORKSERVER_PRELOAD) -> None
     files, keeps it when it preloaded what the run needs and replaces or stops it otherwise.
     """
     global _SERVER_SPECULATIVE
-    if _server_pid() is not None:
+    if server_running():
         return
     if start_fork_server(preload):
         _SERVER_SPECULATIVE = True

@@ -15,7 +15,7 @@ from reviewbot.config import Config
 from reviewbot.core.findings import Finding
 
 SPEC = LanguageSpec(
-    name="go", grammars=((".go", "go"),), rules=RULES, call_name=callee_name, before_file=clear_caches
+    name=GO.name, grammars=((".go", "go"),), rules=RULES, call_name=callee_name, before_file=clear_caches
 )
 
 

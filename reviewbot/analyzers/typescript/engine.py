@@ -45,7 +45,7 @@ def callee_name(call: tree_sitter.Node) -> str:
 
 # JavaScript is parsed with the TSX grammar: JSX is common in .js files, TypeScript's `<T>x` is not.
 SPEC = LanguageSpec(
-    name="typescript",
+    name=TYPESCRIPT.name,
     grammars=(
         (".tsx", "tsx"),
         (".ts", "typescript"),
